@@ -2,7 +2,7 @@
  *
  * What it guarantees:
  * - Every function on residues takes and returns values in [0, q) unless its name says
- *   "lazy"; no function allocates except the *_create/*_init ones.
+ *   "lazy"; no function allocates except the init functions.
  * - The negacyclic NTT is Harvey's (lazy butterflies, Shoup-precomputed twiddles). The forward
  *   transform writes evaluations in bit-reversed order: out[k] = a(psi^(2*brev(k)+1)) where psi
  *   is the table's primitive 2N-th root of unity and brev reverses log2(N) bits. The inverse
@@ -94,7 +94,8 @@ typedef struct {
   uint64_t psi;        /* primitive 2n-th root of unity used */
   uint64_t *fwd;       /* n roots in bit-reversed order, and their Shoup words */
   uint64_t *fwd_shoup;
-  uint64_t *inv;       /* inverse roots laid out for the inverse transform */
+  uint64_t *inv;       /* inv[k] = fwd[k]^-1 for k >= 1; inv[0] = inv[1] * n^-1, which folds the
+                        * n^-1 scaling into the last inverse stage */
   uint64_t *inv_shoup;
   uint64_t n_inv, n_inv_shoup;
   void *backend_data;  /* backend-specific precomputation (e.g. AVX-512 layouts); may be NULL */
@@ -110,7 +111,9 @@ void fhs_ntt_inverse(const fhs_ntt_table *t, uint64_t *a);
 
 /* Which implementation runs. AUTO (the default) takes AVX512_IFMA when the CPU supports it
  * and the modulus is < 2^50. Forcing AVX512_IFMA on a CPU without it falls back to PORTABLE.
- * Meant for tests and benchmarks; the setting is per process. */
+ * Meant for tests and benchmarks; the setting is per process. The environment variable
+ * FHS_BACKEND (portable | avx512_ifma | auto), read once, sets the initial value; an
+ * explicit fhs_ring_set_backend call overrides it. */
 typedef enum { FHS_BACKEND_AUTO = 0, FHS_BACKEND_PORTABLE = 1, FHS_BACKEND_AVX512_IFMA = 2 } fhs_backend;
 void fhs_ring_set_backend(fhs_backend b);
 /* The backend actually used for a modulus of the given bit size under the current setting. */
