@@ -216,7 +216,7 @@ static int record_open(const fhs_context *ctx, const uint8_t *buf, size_t len, f
   fhs_record_info info;
   if (fhs_record_peek(buf, len, &info, err) != 0) return -1;
   if (info.kind != kind)
-    return fhs_error_set(err, "holds a %s, expected a %s", fhs_kind_name(info.kind), fhs_kind_name(kind));
+    return fhs_error_set(err, "holds a %s (expected: %s)", fhs_kind_name(info.kind), fhs_kind_name(kind));
   if (sodium_memcmp(info.params_hash, ctx->hash, FHS_HASH_BYTES) != 0)
     return fhs_error_set(err, "made for another parameter set (keys or data from a different key generation)");
   *r = (reader){buf, FHS_RECORD_HEADER_BYTES + (size_t)info.payload_len, FHS_RECORD_HEADER_BYTES, 0};
