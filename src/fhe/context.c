@@ -33,6 +33,11 @@ uint64_t *fhs_words_alloc(size_t words) {
   return p;
 }
 
+uint64_t *fhs_words_alloc_uninit(size_t words) {
+  if (words == 0 || words > SIZE_MAX / 8 - 8) return NULL;
+  return aligned_alloc(64, (words * 8 + 63) & ~(size_t)63);
+}
+
 void fhs_words_free_secret(uint64_t *p, size_t words) {
   if (!p) return;
   sodium_memzero(p, words * 8);

@@ -154,20 +154,28 @@ int fhs_decrypt(const fhs_secret_key *sk, const fhs_ciphertext *ct, fhs_plaintex
   }
   const fhs_modulus *T = &ctx->t_mod;
   uint64_t inv_factor = fhs_mod_inv(ct->pt_factor, T);
+  /* [x]_Q mod t = sum_i y_i (Q/q_i) - v Q with y_i = x_i (Q/q_i)^-1 mod q_i and
+   * v = round(sum_i y_i / q_i): the rounding picks the centered representative. The y_i are
+   * computed limb by limb with the vector kernel, then combined per coefficient. */
+  double inv_q[FHS_RNS_MAX];
+  for (size_t i = 0; i < l; i++) {
+    const fhs_modulus *qi = &ctx->qp.ntt[i].mod;
+    fhs_vec_mul_scalar(qi, n, x + i * n, ctx->qhat_inv[l - 1][i], x + i * n);
+    inv_q[i] = 1.0 / (double)qi->value;
+  }
+  uint64_t q_t = ctx->Q_mod_t[l - 1];
   for (size_t k = 0; k < n; k++) {
-    /* [x]_Q mod t = sum_i y_i (Q/q_i) - v Q with y_i = x_i (Q/q_i)^-1 mod q_i and
-     * v = round(sum_i y_i / q_i): the rounding picks the centered representative. */
-    double frac = 0;
+    double frac = 0.5;
     unsigned __int128 acc = 0;
     for (size_t i = 0; i < l; i++) {
-      const fhs_modulus *qi = &ctx->qp.ntt[i].mod;
-      uint64_t y = fhs_mod_mul(x[i * n + k], ctx->qhat_inv[l - 1][i], qi);
-      frac += (double)y / (double)qi->value;
+      uint64_t y = x[i * n + k];
+      frac += (double)y * inv_q[i];
       acc += (unsigned __int128)y * ctx->qhat_mod_t[l - 1][i];
     }
-    uint64_t v = (uint64_t)(frac + 0.5);
+    uint64_t v = (uint64_t)frac;
+    /* v <= l, so adding (t - v) Q keeps the sum non-negative */
+    acc += (unsigned __int128)(ctx->t - v) * q_t;
     uint64_t r = fhs_mod_reduce128(acc, T);
-    r = fhs_mod_sub(r, fhs_mod_mul(v % ctx->t, ctx->Q_mod_t[l - 1], T), ctx->t);
     pt->coeff[k] = fhs_mod_mul(r, inv_factor, T);
   }
   fhs_words_free_secret(x, l * n);

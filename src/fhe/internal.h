@@ -9,6 +9,8 @@
 
 /* 64-byte aligned, zeroed allocation of `words` 64-bit words (NULL on failure or overflow). */
 uint64_t *fhs_words_alloc(size_t words);
+/* The same without zeroing, for scratch that is fully written before it is read. */
+uint64_t *fhs_words_alloc_uninit(size_t words);
 /* Releases memory that held secret material: wiped first. */
 void fhs_words_free_secret(uint64_t *p, size_t words);
 

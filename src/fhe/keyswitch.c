@@ -5,31 +5,36 @@
 
 #include "internal.h"
 
+/* Every prime of a context lies in (2^(b-1), 2^b) for one b (context invariant), so a
+ * residue of one prime is reduced modulo another by at most one subtraction. */
+static void reduce_once(uint64_t q, size_t n, const uint64_t *a, uint64_t *out) {
+  for (size_t k = 0; k < n; k++) {
+    uint64_t v = a[k];
+    out[k] = v - (q & -(uint64_t)(v >= q));
+  }
+}
+
 void fhs_divide_by_last(const fhs_context *ctx, size_t level, size_t last_index, uint64_t *last,
                         const uint64_t *last_inv_mod_q, uint64_t t_inv_mod_last, uint64_t *x,
                         uint64_t *scratch) {
   size_t n = ctx->n;
   const fhs_ntt_table *lt = &ctx->qp.ntt[last_index];
-  uint64_t p = lt->mod.value, half = p / 2, t = ctx->t;
-  /* u = [x_last * t^-1]_p centered; delta = t u satisfies delta = x mod p, delta = 0 mod t,
-   * so (x - delta) / p is exact and keeps the message modulo t. */
+  /* u = [x_last * t^-1]_p in [0, p); delta = t u satisfies delta = x mod p and delta = 0 mod t,
+   * so (x - delta) / p is exact and keeps the message modulo t. (Not centering u costs one
+   * bit of noise and saves a pass.) */
   fhs_ntt_inverse(lt, last);
   fhs_vec_mul_scalar(&lt->mod, n, last, t_inv_mod_last, last);
   for (size_t i = 0; i < level; i++) {
     const fhs_ntt_table *tab = &ctx->qp.ntt[i];
     const fhs_modulus *m = &tab->mod;
-    uint64_t q = m->value, p_mod = p % q, t_mod = t % q;
-    for (size_t k = 0; k < n; k++) {
-      uint64_t u = last[k];
-      uint64_t neg = -(uint64_t)(u > half);
-      uint64_t r = fhs_mod_reduce128(u, m);
-      r = fhs_mod_sub(r, p_mod & neg, q); /* u - p when u is in the upper half */
-      scratch[k] = fhs_mod_mul(r, t_mod, m);
-    }
+    reduce_once(m->value, n, last, scratch);
     fhs_ntt_forward(tab, scratch);
     uint64_t *xi = x + i * n;
-    fhs_vec_sub(m, n, xi, scratch, xi);
+    /* (x - t u) p^-1 = x p^-1 - u (t p^-1) */
+    uint64_t t_over_p = fhs_mod_mul(ctx->t % m->value, last_inv_mod_q[i], m);
+    fhs_vec_mul_scalar(m, n, scratch, t_over_p, scratch);
     fhs_vec_mul_scalar(m, n, xi, last_inv_mod_q[i], xi);
+    fhs_vec_sub(m, n, xi, scratch, xi);
   }
 }
 
@@ -48,7 +53,7 @@ static void keyswitch_limb(const fhs_context *ctx, const fhs_ksk *key, const uin
     if (i == j) {
       d = c_ntt + i * n; /* the digit's own limb is already in NTT form */
     } else {
-      fhs_vec_reduce(&tab->mod, n, c_coeff + i * n, digit);
+      reduce_once(tab->mod.value, n, c_coeff + i * n, digit);
       fhs_ntt_forward(tab, digit);
       d = digit;
     }
@@ -64,7 +69,7 @@ int fhs_keyswitch_acc(const fhs_context *ctx, const fhs_ksk *key, const uint64_t
   size_t n = ctx->n;
   size_t limbs = level + 1;
   /* scratch: coefficient copy of c, two accumulators over level+1 limbs, per-limb digit buffers */
-  uint64_t *buf = fhs_words_alloc(n * (level + 2 * limbs + limbs));
+  uint64_t *buf = fhs_words_alloc_uninit(n * (level + 2 * limbs + limbs));
   if (!buf) return -1;
   uint64_t *c_coeff = buf, *acc0 = c_coeff + level * n, *acc1 = acc0 + limbs * n;
   uint64_t *digits = acc1 + limbs * n;
