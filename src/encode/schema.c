@@ -1,0 +1,154 @@
+/* The schema type: domain sizes, invariants, and index -> value for synthesis. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "encode_internal.h"
+
+size_t fhs_schema_domain_size(const fhs_column *col) {
+  size_t d = col->type == FHS_COL_CATEGORICAL ? col->n_categories
+                                              : (col->n_bins ? col->n_bins - 1 : 0);
+  return d + (col->missing ? 1 : 0);
+}
+
+long fhs_schema_missing_index(const fhs_column *col) {
+  return col->missing ? (long)fhs_schema_domain_size(col) - 1 : -1;
+}
+
+const char *fhs_col_type_name(fhs_col_type t) {
+  switch (t) {
+    case FHS_COL_NUMERIC: return "numeric";
+    case FHS_COL_CATEGORICAL: return "categorical";
+    case FHS_COL_DATETIME: return "datetime";
+  }
+  return "?";
+}
+
+long fhs_schema_find(const fhs_schema *s, const char *name) {
+  for (size_t i = 0; i < s->n_columns; i++)
+    if (strcmp(s->columns[i].name, name) == 0) return (long)i;
+  return -1;
+}
+
+void fhs_schema_free(fhs_schema *s) {
+  for (size_t i = 0; i < s->n_columns; i++) {
+    fhs_column *c = &s->columns[i];
+    free(c->name);
+    free(c->bins);
+    for (size_t k = 0; k < c->n_categories; k++) free(c->categories[k]);
+    free(c->categories);
+  }
+  free(s->columns);
+  memset(s, 0, sizeof *s);
+}
+
+static int check_bins(const fhs_column *c, const char *where, size_t i, const char *name,
+                      fhs_error *err) {
+  if (c->n_categories)
+    return fhs_error_set(err, "%s: column %zu (\"%s\"): a %s column has no categories", where,
+                         i + 1, name, fhs_col_type_name(c->type));
+  if (c->n_bins < 2)
+    return fhs_error_set(err, "%s: column %zu (\"%s\"): bins needs at least 2 edges, has %zu",
+                         where, i + 1, name, c->n_bins);
+  for (size_t k = 0; k < c->n_bins; k++) {
+    if (!isfinite(c->bins[k]))
+      return fhs_error_set(err, "%s: column %zu (\"%s\"): bins[%zu] is not a finite number",
+                           where, i + 1, name, k);
+    if (k > 0 && !(c->bins[k] > c->bins[k - 1])) {
+      char a[40], b[40];
+      fhs_enc_format_double(c->bins[k - 1], a, sizeof a);
+      fhs_enc_format_double(c->bins[k], b, sizeof b);
+      return fhs_error_set(err,
+                           "%s: column %zu (\"%s\"): bins must be strictly increasing, but "
+                           "bins[%zu] = %s follows %s",
+                           where, i + 1, name, k, b, a);
+    }
+  }
+  if (c->type == FHS_COL_DATETIME) {
+    char buf[FHS_DATETIME_BUF];
+    if (!fhs_datetime_format(c->bins[0], buf, sizeof buf) ||
+        !fhs_datetime_format(c->bins[c->n_bins - 1], buf, sizeof buf))
+      return fhs_error_set(err, "%s: column %zu (\"%s\"): datetime bins must lie in years 0000-9999",
+                           where, i + 1, name);
+  }
+  return 0;
+}
+
+static int check_categories(const fhs_column *c, const char *where, size_t i, const char *name,
+                            fhs_error *err) {
+  if (c->n_bins)
+    return fhs_error_set(err, "%s: column %zu (\"%s\"): a categorical column has no bins", where,
+                         i + 1, name);
+  fhs_strmap seen;
+  if (fhs_strmap_init(&seen, c->n_categories)) return fhs_error_set(err, "%s: out of memory", where);
+  int rc = 0;
+  for (size_t k = 0; k < c->n_categories && rc == 0; k++) {
+    const char *label = c->categories[k];
+    char q[96];
+    fhs_enc_quote(label, strlen(label), q, sizeof q);
+    fhs_strmap_entry *e = fhs_strmap_insert(&seen, label, strlen(label));
+    if (!e)
+      rc = fhs_error_set(err, "%s: out of memory", where);
+    else if (label[0] == '\0')
+      rc = fhs_error_set(err,
+                         "%s: column %zu (\"%s\"): category %zu is empty (an empty field is a "
+                         "missing value, not a category)",
+                         where, i + 1, name, k + 1);
+    else if (e->count++ > 0)
+      rc = fhs_error_set(err, "%s: column %zu (\"%s\"): category \"%s\" appears twice", where,
+                         i + 1, name, q);
+  }
+  fhs_strmap_free(&seen);
+  return rc;
+}
+
+int fhs_schema_validate(const fhs_schema *s, const char *where, fhs_error *err) {
+  if (s->n_columns == 0) return fhs_error_set(err, "%s: the schema has no columns", where);
+  fhs_strmap names;
+  if (fhs_strmap_init(&names, s->n_columns)) return fhs_error_set(err, "%s: out of memory", where);
+  int rc = 0;
+  for (size_t i = 0; i < s->n_columns && rc == 0; i++) {
+    const fhs_column *c = &s->columns[i];
+    char name[96];
+    fhs_enc_quote(c->name ? c->name : "", c->name ? strlen(c->name) : 0, name, sizeof name);
+    fhs_strmap_entry *e = c->name ? fhs_strmap_insert(&names, c->name, strlen(c->name)) : NULL;
+    if (!c->name || !c->name[0])
+      rc = fhs_error_set(err, "%s: column %zu has an empty name", where, i + 1);
+    else if (!e)
+      rc = fhs_error_set(err, "%s: out of memory", where);
+    else if (e->count++ > 0)
+      rc = fhs_error_set(err, "%s: column name \"%s\" appears twice", where, name);
+    else if (c->type != FHS_COL_NUMERIC && c->type != FHS_COL_CATEGORICAL &&
+             c->type != FHS_COL_DATETIME)
+      rc = fhs_error_set(err, "%s: column %zu (\"%s\"): unknown type", where, i + 1, name);
+    else if (c->type == FHS_COL_CATEGORICAL)
+      rc = check_categories(c, where, i, name, err);
+    else
+      rc = check_bins(c, where, i, name, err);
+    if (rc == 0) {
+      size_t d = fhs_schema_domain_size(c);
+      if (d == 0)
+        rc = fhs_error_set(err,
+                           "%s: column %zu (\"%s\"): empty domain (no categories and no missing "
+                           "values)",
+                           where, i + 1, name);
+      else if (d > FHS_DOMAIN_MAX)
+        rc = fhs_error_set(err, "%s: column %zu (\"%s\"): domain of %zu values exceeds %u", where,
+                           i + 1, name, d, FHS_DOMAIN_MAX);
+    }
+  }
+  fhs_strmap_free(&names);
+  return rc;
+}
+
+int fhs_schema_bin(const fhs_column *col, size_t index, double *lo, double *hi) {
+  if (col->type == FHS_COL_CATEGORICAL || col->n_bins < 2 || index >= col->n_bins - 1) return -1;
+  *lo = col->bins[index];
+  *hi = col->bins[index + 1];
+  return 0;
+}
+
+const char *fhs_schema_category(const fhs_column *col, size_t index) {
+  if (col->type != FHS_COL_CATEGORICAL || index >= col->n_categories) return NULL;
+  return col->categories[index];
+}
