@@ -204,6 +204,12 @@ int fhs_mod_switch(fhs_ciphertext *ct, fhs_error *err);
  * is the constant coefficient of c_j's plaintext. Since the sum of all N slots of a
  * plaintext is N * m[0] mod t, slot totals are read from coefficients after decryption:
  * total_j = (N / K) * coeff[j*(N/K)] mod t. Costs K - 1 Galois operations. */
+/* One merge of the packing tree, for streaming use: even and odd each pack `half` leaves
+ * (a power of two; NULL = all zero), out packs 2*half leaves. Leaves pushed in order c map to
+ * coefficient brev(c) * (N / K) of the final K-leaf result (brev over log2 K bits), scaled by K.
+ * Returns 0 with out->data == NULL when both inputs are NULL. */
+int fhs_pack_merge(const fhs_eval_key *ek, const fhs_ciphertext *even, const fhs_ciphertext *odd, size_t half,
+                   fhs_ciphertext *out, fhs_error *err);
 int fhs_pack_constant_terms(const fhs_eval_key *ek, fhs_ciphertext *const *cts, size_t k,
                             fhs_ciphertext *out, fhs_error *err);
 
@@ -249,5 +255,14 @@ int fhs_eval_key_load(const fhs_context *ctx, const uint8_t *buf, size_t len, fh
 /* The ring degree a record was made for, from its payload's first word (every payload starts
  * with it), so a loader can build the matching context first. */
 int fhs_record_ring_degree(const uint8_t *buf, size_t len, size_t *n, fhs_error *err);
+
+/* ---------- passphrase protection of a secret key record ----------
+ * Argon2id + XChaCha20-Poly1305 (libsodium). *out / *record are malloc'ed; wipe a decrypted
+ * record with sodium_memzero before freeing it. */
+int fhs_is_protected_key(const uint8_t *buf, size_t len);
+int fhs_key_protect(const uint8_t *record, size_t len, const char *pass, size_t pass_len, uint8_t **out,
+                    size_t *out_len, fhs_error *err);
+int fhs_key_unprotect(const uint8_t *buf, size_t len, const char *pass, size_t pass_len, uint8_t **record,
+                      size_t *record_len, fhs_error *err);
 
 #endif

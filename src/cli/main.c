@@ -1,0 +1,54 @@
+/* fhesynth: the command-line tool. Dispatches to one subcommand (cmd_*.c). */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+#ifndef FHS_VERSION
+#define FHS_VERSION "0.1.0"
+#endif
+
+typedef struct {
+  const char *name;
+  int (*run)(int, char **);
+  const char *summary;
+} command;
+
+static const command COMMANDS[] = {
+    {"keygen", cmd_keygen, "make a key directory (secret, public and evaluation keys)"},
+    {"encrypt", cmd_encrypt, "encrypt a CSV or Parquet table into DATA.fhe (owner)"},
+    {"fit", cmd_fit, "compute marginal counts on the ciphertexts into STATS.fhe (server)"},
+    {"decrypt", cmd_decrypt, "decrypt STATS.fhe and release noisy marginals as STATS.json (owner)"},
+    {"inspect", cmd_inspect, "say what an fhesynth file is"},
+};
+
+static void usage(FILE *f) {
+  fprintf(f, "usage: fhesynth COMMAND [OPTIONS]   (fhesynth COMMAND --help for its options)\n\ncommands:\n");
+  for (size_t i = 0; i < sizeof COMMANDS / sizeof *COMMANDS; i++) fprintf(f, "  %-11s %s\n", COMMANDS[i].name, COMMANDS[i].summary);
+  fprintf(f, "\nexit status: 0 success, 1 runtime error (bad data, bad key, I/O), 2 usage error\n");
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    usage(stderr);
+    return FHS_EXIT_USAGE;
+  }
+  if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+    printf("fhesynth %s\n", FHS_VERSION);
+    return FHS_EXIT_OK;
+  }
+  if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+    usage(stdout);
+    return FHS_EXIT_OK;
+  }
+  for (size_t i = 0; i < sizeof COMMANDS / sizeof *COMMANDS; i++)
+    if (strcmp(argv[1], COMMANDS[i].name) == 0) {
+      for (int j = 2; j < argc; j++)
+        if (strcmp(argv[j], "--version") == 0) {
+          printf("fhesynth %s\n", FHS_VERSION);
+          return FHS_EXIT_OK;
+        }
+      return COMMANDS[i].run(argc - 1, argv + 1);
+    }
+  return cli_fail(FHS_EXIT_USAGE, "unknown command \"%s\" (fhesynth --help lists them)", argv[1]);
+}
