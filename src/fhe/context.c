@@ -119,6 +119,22 @@ static void build_constants(fhs_context *ctx) {
   }
 }
 
+/* The monomials the packing merges multiply by, X^(N/k) for k = 2, 4, ..., N, transformed once
+ * here instead of at every merge. */
+static int build_pack_monomials(fhs_context *ctx) {
+  size_t n = ctx->n;
+  for (unsigned e = 1; e <= ctx->log_n; e++) {
+    uint64_t *m = fhs_words_alloc(ctx->qp_count * n);
+    if (!m) return -1;
+    for (size_t l = 0; l < ctx->qp_count; l++) {
+      m[l * n + (n >> e)] = 1;
+      fhs_ntt_forward(&ctx->qp.ntt[l], m + l * n);
+    }
+    ctx->pack_monomial[e] = m;
+  }
+  return 0;
+}
+
 static void build_hash(fhs_context *ctx) {
   crypto_generichash_state st;
   crypto_generichash_init(&st, NULL, 0, FHS_HASH_BYTES);
@@ -178,6 +194,10 @@ static fhs_context *context_build(size_t n, size_t q_count, unsigned q_bits, con
   }
   for (size_t l = 1; l <= q_count; l++) fhs_crt_init(&ctx->crt[l - 1], chain, l);
   build_constants(ctx);
+  if (build_pack_monomials(ctx) != 0) {
+    fhs_context_free(ctx);
+    return fhs_error_set(err, "out of memory"), NULL;
+  }
   build_gaussian_table(ctx);
   build_hash(ctx);
   (void)bitlen;
@@ -207,5 +227,6 @@ void fhs_context_free(fhs_context *ctx) {
   fhs_rns_base_free(&ctx->qp);
   fhs_ntt_table_free(&ctx->t_ntt);
   free(ctx->slot_to_ntt);
+  for (size_t e = 0; e < FHS_RNS_MAX; e++) free(ctx->pack_monomial[e]);
   free(ctx);
 }

@@ -15,6 +15,17 @@ int fhs_ciphertext_init(const fhs_context *ctx, size_t size, size_t level, fhs_c
   return ct->data ? 0 : -1;
 }
 
+int fhs_ciphertext_init_uninit(const fhs_context *ctx, size_t size, size_t level, fhs_ciphertext *ct) {
+  memset(ct, 0, sizeof *ct);
+  if (size < 2 || size > 3 || level < 1 || level > ctx->q_count) return -1;
+  ct->ctx = ctx;
+  ct->size = size;
+  ct->level = level;
+  ct->pt_factor = 1;
+  ct->data = fhs_words_alloc_uninit(size * level * ctx->n);
+  return ct->data ? 0 : -1;
+}
+
 void fhs_ciphertext_free(fhs_ciphertext *ct) {
   if (!ct) return;
   free(ct->data);
@@ -22,7 +33,7 @@ void fhs_ciphertext_free(fhs_ciphertext *ct) {
 }
 
 int fhs_ciphertext_copy(const fhs_ciphertext *src, fhs_ciphertext *dst) {
-  if (fhs_ciphertext_init(src->ctx, src->size, src->level, dst) != 0) return -1;
+  if (fhs_ciphertext_init_uninit(src->ctx, src->size, src->level, dst) != 0) return -1;
   dst->pt_factor = src->pt_factor;
   dst->seeded = src->seeded;
   memcpy(dst->seed, src->seed, FHS_SEED_BYTES);

@@ -17,7 +17,7 @@ static int prepare_out(const fhs_ciphertext *like, size_t size, fhs_ciphertext *
   }
   if (out == like) return fhs_error_set(err, "output cannot alias an input of another shape");
   fhs_ciphertext_free(out);
-  if (fhs_ciphertext_init(like->ctx, size, like->level, out) != 0) return fhs_error_set(err, "out of memory");
+  if (fhs_ciphertext_init_uninit(like->ctx, size, like->level, out) != 0) return fhs_error_set(err, "out of memory");
   out->pt_factor = like->pt_factor;
   return 0;
 }
@@ -112,16 +112,22 @@ int fhs_mul_monomial(const fhs_ciphertext *a, size_t k, fhs_ciphertext *out, fhs
   if (k >= 2 * n) return fhs_error_set(err, "monomial degree %zu out of range", k);
   if (out != a && prepare_out(a, a->size, out, err) != 0) return -1;
   out->seeded = 0;
-  uint64_t *mono = fhs_words_alloc(n);
-  FHS_CHECK_ALLOC(mono, err);
+  /* the packing shifts N / 2^e are precomputed in the context */
+  const uint64_t *cached = NULL;
+  if (k > 0 && k < n && (k & (k - 1)) == 0) cached = ctx->pack_monomial[ctx->log_n - (unsigned)__builtin_ctzll(k)];
+  uint64_t *mono = cached ? NULL : fhs_words_alloc(n);
+  if (!cached && !mono) return fhs_error_set(err, "out of memory");
   for (size_t i = 0; i < a->level; i++) {
     const fhs_ntt_table *tab = &ctx->qp.ntt[i];
-    memset(mono, 0, n * sizeof *mono);
-    if (k < n) mono[k] = 1;
-    else mono[k - n] = tab->mod.value - 1; /* X^k = -X^(k-n) */
-    fhs_ntt_forward(tab, mono);
+    const uint64_t *mv = cached ? cached + i * n : mono;
+    if (!cached) {
+      memset(mono, 0, n * sizeof *mono);
+      if (k < n) mono[k] = 1;
+      else mono[k - n] = tab->mod.value - 1; /* X^k = -X^(k-n) */
+      fhs_ntt_forward(tab, mono);
+    }
     for (size_t c = 0; c < a->size; c++)
-      fhs_vec_mul(&tab->mod, n, fhs_ct_poly(a, c) + i * n, mono, fhs_ct_poly(out, c) + i * n);
+      fhs_vec_mul(&tab->mod, n, fhs_ct_poly(a, c) + i * n, mv, fhs_ct_poly(out, c) + i * n);
   }
   free(mono);
   return 0;

@@ -52,6 +52,7 @@ typedef struct fhs_context {
   uint64_t ql_inv_mod_q[FHS_RNS_MAX][FHS_RNS_MAX]; /* [l][i]: q_l^-1 mod q_i, i < l */
   uint64_t t_inv_mod_ql[FHS_RNS_MAX];  /* t^-1 mod q_l */
   uint64_t ql_inv_mod_t[FHS_RNS_MAX];  /* q_l^-1 mod t */
+  uint64_t *pack_monomial[FHS_RNS_MAX]; /* [e]: X^(N / 2^e) in NTT form over all qp limbs, e = 1..log2 N */
   double sigma;                        /* error standard deviation */
   uint64_t gauss_cdt[24];              /* 2^64 * P(|e| < k) for k = 1..gauss_cdt_len */
   size_t gauss_cdt_len;

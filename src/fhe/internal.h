@@ -11,6 +11,8 @@
 uint64_t *fhs_words_alloc(size_t words);
 /* The same without zeroing, for scratch that is fully written before it is read. */
 uint64_t *fhs_words_alloc_uninit(size_t words);
+/* A ciphertext whose storage the caller overwrites completely. */
+int fhs_ciphertext_init_uninit(const fhs_context *ctx, size_t size, size_t level, fhs_ciphertext *ct);
 /* Releases memory that held secret material: wiped first. */
 void fhs_words_free_secret(uint64_t *p, size_t words);
 

@@ -116,10 +116,11 @@ int fhs_apply_galois(const fhs_eval_key *ek, const fhs_ciphertext *ct, uint64_t 
     return fhs_error_set(err, "evaluation key has no Galois key for element %llu", (unsigned long long)galois_elt);
   size_t n = ctx->n, level = ct->level;
   fhs_ciphertext_free(out);
-  if (fhs_ciphertext_init(ctx, 2, level, out) != 0) return fhs_error_set(err, "out of memory");
+  if (fhs_ciphertext_init_uninit(ctx, 2, level, out) != 0) return fhs_error_set(err, "out of memory");
   out->pt_factor = ct->pt_factor;
+  memset(fhs_ct_poly(out, 1), 0, level * n * sizeof *out->data); /* key switching adds into it */
   const uint32_t *perm = ek->galois_perm[g];
-  uint64_t *c1 = fhs_words_alloc(level * n);
+  uint64_t *c1 = fhs_words_alloc_uninit(level * n);
   FHS_CHECK_ALLOC(c1, err);
   for (size_t i = 0; i < level; i++) {
     fhs_automorphism_ntt(n, perm, fhs_ct_poly(ct, 0) + i * n, fhs_ct_poly(out, 0) + i * n);

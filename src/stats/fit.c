@@ -172,7 +172,10 @@ static int run_chunk(fit_state *s, const leaf *leaves, size_t n, fhs_packer *pac
   for (size_t i = 0; i < n; i++) {
     fhs_error e = {{0}};
     if (rc != 0 || failed) continue;
-    if (fhs_relinearize(s->ek, &acc[i], &e) != 0) {
+    /* Dropping a prime first costs no noise budget worth having (the noise shrinks with the
+     * modulus) and makes relinearization and every packing merge work on fewer limbs. */
+    int ok = acc[i].level < 3 || fhs_mod_switch(&acc[i], &e) == 0;
+    if (!ok || fhs_relinearize(s->ek, &acc[i], &e) != 0) {
 #pragma omp critical
       {
         failed = 1;

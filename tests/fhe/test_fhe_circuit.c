@@ -121,6 +121,13 @@ static void run(size_t n, size_t terms, int three_way) {
   for (size_t i = 0; i < n; i++) want[i] = mulm(x[i], y[i], ctx->t);
   CHECK(decrypt_values(&sk, &prod, got) == 0 && equal_words(want, got, n));
   printf("  3-component sum of products: %.1f bits\n", fhs_noise_budget(&sk, &prod));
+  /* the statistics' path: drop a prime, relinearize at the lower level, pack */
+  fhs_ciphertext low;
+  CHECK(fhs_ciphertext_copy(&prod, &low) == 0 && fhs_mod_switch(&low, NULL) == 0 && fhs_relinearize(&ek, &low, NULL) == 0);
+  CHECK(decrypt_values(&sk, &low, got) == 0 && equal_words(want, got, n));
+  printf("  switched down one prime, relinearized: %.1f bits\n", fhs_noise_budget(&sk, &low));
+  check_packing(&ek, &sk, &low, want);
+  fhs_ciphertext_free(&low);
   CHECK(fhs_relinearize(&ek, &prod, NULL) == 0);
   CHECK(decrypt_values(&sk, &prod, got) == 0 && equal_words(want, got, n));
   CHECK(fhs_rotate(&ek, &prod, 1, &rot, NULL) == 0 && decrypt_values(&sk, &rot, got) == 0);
