@@ -106,9 +106,10 @@ int cmd_inspect(int argc, char **argv) {
   if (len == 0) rc = cli_fail(FHS_EXIT_RUNTIME, "%s: file is empty", path);
   else if (len >= 8 && memcmp(buf, "FHSDATA", 8) == 0) rc = inspect_data(path);
   else if (len >= 8 && memcmp(buf, "FHSSTAT", 8) == 0) rc = inspect_stats(path);
-  else if (fhs_is_protected_key(buf, len))
-    rc = printf("file: %s\nkind: secret key, passphrase-protected (Argon2id + XChaCha20-Poly1305)\nbytes: %zu\n", path, len),
-    FHS_EXIT_OK;
+  else if (fhs_is_protected_key(buf, len)) {
+    printf("file: %s\nkind: secret key, passphrase-protected (Argon2id + XChaCha20-Poly1305)\nbytes: %zu\n", path, len);
+    rc = FHS_EXIT_OK;
+  }
   else if (len >= 8 && memcmp(buf, "FHSYNTH", 8) == 0) rc = inspect_record(path, buf, len);
   else if (buf[0] == '{' || (len > 3 && buf[0] == 0xEF)) rc = inspect_json(path);
   else rc = cli_fail(FHS_EXIT_RUNTIME, "%s: not an fhesynth file", path);

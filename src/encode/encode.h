@@ -7,9 +7,11 @@
  *   the ordered label list; when the column has missing values, an empty field is index d-1.
  * - Reading a schema validates all of it; a schema in memory that came from fhs_schema_read or
  *   fhs_schema_infer is valid, and the other functions trust it.
- * - Inference streams the CSV once and keeps bounded memory per column (a sample of at most
+ * - The input is a CSV or a Parquet file (fhs_rows, chosen by extension); a Parquet value is
+ *   read as the text the CSV writer would print for it, so both give the same schema and rows.
+ * - Inference streams the input once and keeps bounded memory per column (a sample of at most
  *   FHS_INFER_SAMPLE numeric values, at most max_categories + 1 distinct labels).
- * - The encoder streams the CSV and hands out blocks of S rows: for each column one uint16
+ * - The encoder streams the input and hands out blocks of S rows: for each column one uint16
  *   domain index per row. Any value the schema cannot place is an error naming file, line and
  *   column; nothing is clamped or guessed.
  *
@@ -40,6 +42,7 @@
 
 #include "error.h"
 #include "io.h"
+#include "rows.h"
 
 #define FHS_SCHEMA_FORMAT "fhesynth-schema"
 #define FHS_SCHEMA_VERSION 1
@@ -93,7 +96,7 @@ typedef struct {
 /* Defaults: FHS_INFER_DEFAULT_BINS, FHS_INFER_DEFAULT_MAX_CATEGORIES. */
 fhs_infer_options fhs_infer_defaults(void);
 
-/* Infers a schema from the CSV at path (one streaming pass). opts may be NULL for defaults.
+/* Infers a schema from the CSV or Parquet file at path (one streaming pass). opts may be NULL for defaults.
  * On error returns -1, *out is left zeroed. */
 int fhs_schema_infer(const char *path, const fhs_infer_options *opts, fhs_schema *out,
                      fhs_error *err);
@@ -150,6 +153,9 @@ typedef struct fhs_encoder fhs_encoder;
 /* Binds schema columns to the reader's header by name. Every schema column must be in the
  * header; header columns the schema does not list are ignored (that is how an owner drops a
  * column). The schema and the reader must outlive the encoder. Returns NULL on error. */
+fhs_encoder *fhs_encoder_create_rows(const fhs_schema *schema, fhs_rows *rows,
+                                     size_t block_rows, fhs_error *err);
+/* The same over an open CSV reader (kept for callers that open the CSV themselves). */
 fhs_encoder *fhs_encoder_create(const fhs_schema *schema, fhs_csv_reader *reader,
                                 size_t block_rows, fhs_error *err);
 /* Fills *block with the next up to S rows. Zero-initialise the block before the first call:

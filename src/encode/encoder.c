@@ -1,4 +1,5 @@
-/* Streaming row encoder: CSV records -> blocks of S rows of domain indices. */
+/* Streaming row encoder: input rows (CSV or Parquet, through fhs_rows) -> blocks of S rows of
+ * domain indices. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -6,9 +7,10 @@
 
 struct fhs_encoder {
   const fhs_schema *schema;
-  fhs_csv_reader *reader;
+  fhs_rows *rows_in;
+  bool owns_rows; /* a wrapper made by fhs_encoder_create around the caller's CSV reader */
   size_t block_rows;
-  size_t *csv_col;     /* schema column i is CSV column csv_col[i] */
+  size_t *csv_col;     /* schema column i is input column csv_col[i] */
   fhs_strmap *labels;  /* per schema column; empty for binned columns */
   uint64_t rows;
   int done;
@@ -20,18 +22,19 @@ void fhs_encoder_free(fhs_encoder *enc) {
     fhs_strmap_free(&enc->labels[i]);
   free(enc->labels);
   free(enc->csv_col);
+  if (enc->owns_rows) fhs_rows_close(enc->rows_in);
   free(enc);
 }
 
 static int bind_columns(fhs_encoder *enc, fhs_error *err) {
   const fhs_schema *s = enc->schema;
   for (size_t i = 0; i < s->n_columns; i++) {
-    long k = fhs_csv_column_index(enc->reader, s->columns[i].name);
+    long k = fhs_rows_column_index(enc->rows_in, s->columns[i].name);
     if (k < 0) {
       char name[96];
       fhs_enc_quote(s->columns[i].name, strlen(s->columns[i].name), name, sizeof name);
       return fhs_error_set(err, "%s: the header has no column \"%s\", which the schema lists",
-                           fhs_csv_path(enc->reader), name);
+                           fhs_rows_path(enc->rows_in), name);
     }
     enc->csv_col[i] = (size_t)k;
     if (s->columns[i].type == FHS_COL_CATEGORICAL && fhs_enc_label_map(&s->columns[i], &enc->labels[i]))
@@ -40,8 +43,8 @@ static int bind_columns(fhs_encoder *enc, fhs_error *err) {
   return 0;
 }
 
-fhs_encoder *fhs_encoder_create(const fhs_schema *schema, fhs_csv_reader *reader,
-                                size_t block_rows, fhs_error *err) {
+fhs_encoder *fhs_encoder_create_rows(const fhs_schema *schema, fhs_rows *rows,
+                                     size_t block_rows, fhs_error *err) {
   if (block_rows == 0) {
     fhs_error_set(err, "block size must be at least 1 row");
     return NULL;
@@ -52,7 +55,7 @@ fhs_encoder *fhs_encoder_create(const fhs_schema *schema, fhs_csv_reader *reader
     return NULL;
   }
   enc->schema = schema;
-  enc->reader = reader;
+  enc->rows_in = rows;
   enc->block_rows = block_rows;
   enc->csv_col = calloc(schema->n_columns, sizeof *enc->csv_col);
   enc->labels = calloc(schema->n_columns, sizeof *enc->labels);
@@ -65,6 +68,19 @@ fhs_encoder *fhs_encoder_create(const fhs_schema *schema, fhs_csv_reader *reader
     fhs_encoder_free(enc);
     return NULL;
   }
+  return enc;
+}
+
+fhs_encoder *fhs_encoder_create(const fhs_schema *schema, fhs_csv_reader *reader,
+                                size_t block_rows, fhs_error *err) {
+  fhs_rows *rows = fhs_rows_from_csv(reader, err);
+  if (!rows) return NULL;
+  fhs_encoder *enc = fhs_encoder_create_rows(schema, rows, block_rows, err);
+  if (!enc) {
+    fhs_rows_close(rows);
+    return NULL;
+  }
+  enc->owns_rows = true;
   return enc;
 }
 
@@ -81,7 +97,7 @@ static int ensure_block(fhs_encode_block *b, size_t capacity, size_t n_columns) 
 static int encode_row(fhs_encoder *enc, const fhs_csv_field *f, uint64_t line,
                       fhs_encode_block *b, size_t r, fhs_error *err) {
   char where[600];
-  snprintf(where, sizeof where, "%s:%llu", fhs_csv_path(enc->reader), (unsigned long long)line);
+  fhs_rows_where(enc->rows_in, line, where, sizeof where);
   const fhs_schema *s = enc->schema;
   for (size_t i = 0; i < s->n_columns; i++) {
     const fhs_csv_field *x = &f[enc->csv_col[i]];
@@ -102,7 +118,7 @@ int fhs_encoder_next(fhs_encoder *enc, fhs_encode_block *block, fhs_error *err) 
   while (r < cap) {
     const fhs_csv_field *f;
     uint64_t line;
-    int rc = fhs_csv_next_row(enc->reader, &f, &line, err);
+    int rc = fhs_rows_next(enc->rows_in, &f, &line, err);
     if (rc < 0) return -1;
     if (rc == 0) {
       enc->done = 1;

@@ -1,4 +1,4 @@
-/* Schema inference in one streaming pass over the CSV.
+/* Schema inference in one streaming pass over the input (CSV or Parquet, through fhs_rows).
  *
  * Per column we keep only bounded state: whether every value so far parses as a number (or as
  * a datetime), min and max, up to `bins` distinct parsed values (to spot columns with few
@@ -203,8 +203,8 @@ fhs_infer_options fhs_infer_defaults(void) {
   return (fhs_infer_options){FHS_INFER_DEFAULT_BINS, FHS_INFER_DEFAULT_MAX_CATEGORIES};
 }
 
-static int init_state(infer_state *st, const fhs_csv_reader *r, fhs_error *err) {
-  st->n = fhs_csv_n_columns(r);
+static int init_state(infer_state *st, const fhs_rows *r, fhs_error *err) {
+  st->n = fhs_rows_n_columns(r);
   st->cols = calloc(st->n, sizeof *st->cols);
   if (!st->cols) return fhs_error_set(err, "%s: out of memory", st->path);
   for (size_t i = 0; i < st->n; i++) {
@@ -227,13 +227,13 @@ static void free_state(infer_state *st) {
   free(st->cols);
 }
 
-static int scan(infer_state *st, fhs_csv_reader *r, uint64_t *rows, fhs_error *err) {
+static int scan(infer_state *st, fhs_rows *r, uint64_t *rows, fhs_error *err) {
   const fhs_csv_field *f;
   int rc;
-  while ((rc = fhs_csv_next_row(r, &f, NULL, err)) == 1)
+  while ((rc = fhs_rows_next(r, &f, NULL, err)) == 1)
     for (size_t i = 0; i < st->n; i++)
       if (add_field(st, &st->cols[i], &f[i])) return fhs_error_set(err, "%s: out of memory", st->path);
-  *rows = fhs_csv_rows_read(r);
+  *rows = fhs_rows_read(r);
   if (rc == 0 && *rows == 0)
     return fhs_error_set(err, "%s: no data rows after the header: nothing to infer from", st->path);
   return rc;
@@ -248,7 +248,7 @@ int fhs_schema_infer(const char *path, const fhs_infer_options *opts, fhs_schema
   if (st.opts.max_categories < 1 || st.opts.max_categories >= FHS_DOMAIN_MAX)
     return fhs_error_set(err, "max_categories must be between 1 and %u (got %zu)",
                          FHS_DOMAIN_MAX - 1, st.opts.max_categories);
-  fhs_csv_reader *r = fhs_csv_open(path, err);
+  fhs_rows *r = fhs_rows_open(path, err);
   if (!r) return -1;
   uint64_t rows = 0;
   int rc = init_state(&st, r, err);
@@ -259,12 +259,12 @@ int fhs_schema_infer(const char *path, const fhs_infer_options *opts, fhs_schema
   }
   for (size_t i = 0; rc == 0 && i < st.n; i++) {
     out->n_columns = i + 1;
-    rc = make_column(&st, &st.cols[i], fhs_csv_column_name(r, i), &out->columns[i], err);
+    rc = make_column(&st, &st.cols[i], fhs_rows_column_name(r, i), &out->columns[i], err);
   }
   out->rows = rows;
   if (rc == 0) rc = fhs_schema_validate(out, path, err);
   free_state(&st);
-  fhs_csv_close(r);
+  fhs_rows_close(r);
   if (rc) fhs_schema_free(out);
   return rc;
 }

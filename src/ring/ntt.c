@@ -84,16 +84,14 @@ void fhs_ntt_table_free(fhs_ntt_table *t) {
 /* x, y in [0, 4q) -> x + w*y, x - w*y, both in [0, 4q). */
 static inline void fwd_butterfly(uint64_t *x, uint64_t *y, uint64_t w, uint64_t wp, uint64_t q) {
   uint64_t q2 = 2 * q, X = *x;
-  X -= q2 & -(uint64_t)(X >= q2);
+  X = fhs_csub(X, q2);
   uint64_t T = fhs_mod_mul_shoup_lazy(*y, w, wp, q);
   *x = X + T;
   *y = X - T + q2;
 }
 
 static inline uint64_t reduce_4q(uint64_t x, uint64_t q) {
-  x -= (2 * q) & -(uint64_t)(x >= 2 * q);
-  x -= q & -(uint64_t)(x >= q);
-  return x;
+  return fhs_csub(fhs_csub(x, 2 * q), q);
 }
 
 static void fwd_stage(uint64_t *a, size_t m, size_t t, const uint64_t *w, const uint64_t *wp,
@@ -105,6 +103,30 @@ static void fwd_stage(uint64_t *a, size_t m, size_t t, const uint64_t *w, const 
   }
 }
 
+/* Stages (m, t) and (2m, t/2) in one pass over the data: each 4-tuple at distance t/2 is
+ * loaded and stored once instead of twice. */
+static void fwd_radix4(uint64_t *a, size_t m, size_t t, const uint64_t *w, const uint64_t *wp,
+                       uint64_t q) {
+  size_t h = t / 2;
+  for (size_t i = 0; i < m; i++) {
+    uint64_t *x0 = a + 2 * i * t, *x1 = x0 + h, *x2 = x0 + t, *x3 = x2 + h;
+    uint64_t w1 = w[m + i], w1p = wp[m + i];
+    uint64_t w2 = w[2 * m + 2 * i], w2p = wp[2 * m + 2 * i];
+    uint64_t w3 = w[2 * m + 2 * i + 1], w3p = wp[2 * m + 2 * i + 1];
+    for (size_t j = 0; j < h; j++) {
+      uint64_t X0 = x0[j], X1 = x1[j], X2 = x2[j], X3 = x3[j];
+      fwd_butterfly(&X0, &X2, w1, w1p, q);
+      fwd_butterfly(&X1, &X3, w1, w1p, q);
+      fwd_butterfly(&X0, &X1, w2, w2p, q);
+      fwd_butterfly(&X2, &X3, w3, w3p, q);
+      x0[j] = X0;
+      x1[j] = X1;
+      x2[j] = X2;
+      x3[j] = X3;
+    }
+  }
+}
+
 /* The last two stages (t = 2, 1) per 4-element group, finishing with the reduction to
  * [0, q): saves a pass over the data and the short inner loops. */
 static void fwd_last_two(uint64_t *a, size_t n, const uint64_t *w, const uint64_t *wp,
@@ -112,17 +134,23 @@ static void fwd_last_two(uint64_t *a, size_t n, const uint64_t *w, const uint64_
   size_t m2 = n / 4, m1 = n / 2;
   for (size_t i = 0; i < m2; i++) {
     uint64_t *v = a + 4 * i;
+    uint64_t X0 = v[0], X1 = v[1], X2 = v[2], X3 = v[3];
     uint64_t W = w[m2 + i], Wp = wp[m2 + i];
-    fwd_butterfly(&v[0], &v[2], W, Wp, q);
-    fwd_butterfly(&v[1], &v[3], W, Wp, q);
-    fwd_butterfly(&v[0], &v[1], w[m1 + 2 * i], wp[m1 + 2 * i], q);
-    fwd_butterfly(&v[2], &v[3], w[m1 + 2 * i + 1], wp[m1 + 2 * i + 1], q);
-    for (int k = 0; k < 4; k++) v[k] = reduce_4q(v[k], q);
+    fwd_butterfly(&X0, &X2, W, Wp, q);
+    fwd_butterfly(&X1, &X3, W, Wp, q);
+    fwd_butterfly(&X0, &X1, w[m1 + 2 * i], wp[m1 + 2 * i], q);
+    fwd_butterfly(&X2, &X3, w[m1 + 2 * i + 1], wp[m1 + 2 * i + 1], q);
+    v[0] = reduce_4q(X0, q);
+    v[1] = reduce_4q(X1, q);
+    v[2] = reduce_4q(X2, q);
+    v[3] = reduce_4q(X3, q);
   }
 }
 
+/* Stages t = n/2 .. 4 in radix-4 passes (one radix-2 pass when their count is odd), then
+ * the merged last two. */
 static void portable_forward(const fhs_ntt_table *t, uint64_t *a) {
-  size_t n = t->n;
+  size_t n = t->n, m = 1, tt = n / 2;
   uint64_t q = t->mod.value;
   if (n == 2) {
     fwd_butterfly(&a[0], &a[1], t->fwd[1], t->fwd_shoup[1], q);
@@ -130,8 +158,12 @@ static void portable_forward(const fhs_ntt_table *t, uint64_t *a) {
     a[1] = reduce_4q(a[1], q);
     return;
   }
-  for (size_t m = 1, tt = n / 2; tt > 2; m <<= 1, tt >>= 1)
+  if ((t->log_n - 2) % 2 == 1) {
     fwd_stage(a, m, tt, t->fwd, t->fwd_shoup, q);
+    m <<= 1;
+    tt >>= 1;
+  }
+  for (; tt > 2; m <<= 2, tt >>= 2) fwd_radix4(a, m, tt, t->fwd, t->fwd_shoup, q);
   fwd_last_two(a, n, t->fwd, t->fwd_shoup, q);
 }
 
@@ -141,7 +173,7 @@ static void portable_forward(const fhs_ntt_table *t, uint64_t *a) {
 static inline void inv_butterfly(uint64_t *x, uint64_t *y, uint64_t w, uint64_t wp, uint64_t q) {
   uint64_t q2 = 2 * q, X = *x, Y = *y;
   uint64_t U = X + Y;
-  U -= q2 & -(uint64_t)(U >= q2);
+  U = fhs_csub(U, q2);
   *x = U;
   *y = fhs_mod_mul_shoup_lazy(X - Y + q2, w, wp, q);
 }
@@ -155,41 +187,74 @@ static void inv_stage(uint64_t *a, size_t m, size_t t, const uint64_t *w, const 
   }
 }
 
-/* First two inverse stages (t = 1, 2) per 4-element group; needs n >= 8 so that neither is
- * the last, scaling stage. */
-static void inv_first_two(uint64_t *a, size_t n, const uint64_t *w, const uint64_t *wp,
-                          uint64_t q) {
-  size_t m2 = n / 4, m1 = n / 2;
-  for (size_t i = 0; i < m2; i++) {
-    uint64_t *v = a + 4 * i;
-    inv_butterfly(&v[0], &v[1], w[m1 + 2 * i], wp[m1 + 2 * i], q);
-    inv_butterfly(&v[2], &v[3], w[m1 + 2 * i + 1], wp[m1 + 2 * i + 1], q);
-    uint64_t W = w[m2 + i], Wp = wp[m2 + i];
-    inv_butterfly(&v[0], &v[2], W, Wp, q);
-    inv_butterfly(&v[1], &v[3], W, Wp, q);
+/* Stages (2m, t) and (m, 2t) in one pass; m counts the groups of the second stage. */
+static void inv_radix4(uint64_t *a, size_t m, size_t t, const uint64_t *w, const uint64_t *wp,
+                       uint64_t q) {
+  for (size_t i = 0; i < m; i++) {
+    uint64_t *x0 = a + 4 * i * t, *x1 = x0 + t, *x2 = x1 + t, *x3 = x2 + t;
+    uint64_t wa = w[2 * m + 2 * i], wap = wp[2 * m + 2 * i];
+    uint64_t wb = w[2 * m + 2 * i + 1], wbp = wp[2 * m + 2 * i + 1];
+    uint64_t wc = w[m + i], wcp = wp[m + i];
+    for (size_t j = 0; j < t; j++) {
+      uint64_t X0 = x0[j], X1 = x1[j], X2 = x2[j], X3 = x3[j];
+      inv_butterfly(&X0, &X1, wa, wap, q);
+      inv_butterfly(&X2, &X3, wb, wbp, q);
+      inv_butterfly(&X0, &X2, wc, wcp, q);
+      inv_butterfly(&X1, &X3, wc, wcp, q);
+      x0[j] = X0;
+      x1[j] = X1;
+      x2[j] = X2;
+      x3[j] = X3;
+    }
   }
 }
 
-/* Last stage with n^-1 folded into both outputs, fully reduced. */
+/* The scaling last stage on one pair: n^-1 folded into both outputs, fully reduced. */
+static inline void inv_last_pair(uint64_t *x, uint64_t *y, const fhs_ntt_table *t) {
+  uint64_t q = t->mod.value, X = *x, Y = *y;
+  *x = fhs_mod_mul_shoup(X + Y, t->n_inv, t->n_inv_shoup, q);
+  *y = fhs_mod_mul_shoup(X - Y + 2 * q, t->inv[0], t->inv_shoup[0], q);
+}
+
 static void inv_last(const fhs_ntt_table *t, uint64_t *a) {
   size_t h = t->n / 2;
-  uint64_t q = t->mod.value, q2 = 2 * q;
-  uint64_t ni = t->n_inv, nip = t->n_inv_shoup, w = t->inv[0], wp = t->inv_shoup[0];
-  for (size_t j = 0; j < h; j++) {
-    uint64_t X = a[j], Y = a[j + h];
-    a[j] = fhs_mod_mul_shoup(X + Y, ni, nip, q);
-    a[j + h] = fhs_mod_mul_shoup(X - Y + q2, w, wp, q);
+  for (size_t j = 0; j < h; j++) inv_last_pair(&a[j], &a[j + h], t);
+}
+
+/* The stages t = n/4 and n/2 together, the second one scaling. */
+static void inv_last_two(const fhs_ntt_table *t, uint64_t *a) {
+  size_t qn = t->n / 4;
+  uint64_t q = t->mod.value;
+  uint64_t wa = t->inv[2], wap = t->inv_shoup[2], wb = t->inv[3], wbp = t->inv_shoup[3];
+  for (size_t j = 0; j < qn; j++) {
+    uint64_t X0 = a[j], X1 = a[j + qn], X2 = a[j + 2 * qn], X3 = a[j + 3 * qn];
+    inv_butterfly(&X0, &X1, wa, wap, q);
+    inv_butterfly(&X2, &X3, wb, wbp, q);
+    inv_last_pair(&X0, &X2, t);
+    inv_last_pair(&X1, &X3, t);
+    a[j] = X0;
+    a[j + qn] = X1;
+    a[j + 2 * qn] = X2;
+    a[j + 3 * qn] = X3;
   }
 }
 
+/* Radix-4 passes from t = 1 upwards; a radix-2 pass first when the stage count is odd. The
+ * last pass carries the n^-1 scaling. */
 static void portable_inverse(const fhs_ntt_table *t, uint64_t *a) {
-  size_t n = t->n;
+  size_t n = t->n, m = n / 2, tt = 1;
   uint64_t q = t->mod.value;
-  if (n == 4) inv_stage(a, 2, 1, t->inv, t->inv_shoup, q);
-  if (n >= 8) inv_first_two(a, n, t->inv, t->inv_shoup, q);
-  for (size_t m = n / 8, tt = 4; m > 1; m >>= 1, tt <<= 1)
+  if (t->log_n % 2 == 1) {
+    if (n == 2) {
+      inv_last(t, a);
+      return;
+    }
     inv_stage(a, m, tt, t->inv, t->inv_shoup, q);
-  inv_last(t, a);
+    m >>= 1;
+    tt <<= 1;
+  }
+  for (; m > 2; m >>= 2, tt <<= 2) inv_radix4(a, m / 2, tt, t->inv, t->inv_shoup, q);
+  inv_last_two(t, a);
 }
 
 /* ---------- dispatch ---------- */

@@ -14,39 +14,51 @@
  * The vector Barrett constant needs q odd. */
 int fhs_ring_use_ifma(const fhs_modulus *m);
 
-/* Barrett for products: x < 2^(2L) with L = bits of q, s = L - 2, mu = floor(2^(62+L)/q).
- * Derived from the 128-bit constant so fhs_modulus keeps its layout; valid for any q >= 2
- * (mu <= 2^63 even when q is a power of two). */
+/* x >= c ? x - c : x, without a branch, for c <= 2^63 and x < c + 2^63: the sign of x - c
+ * is then exact and becomes the mask. Fewer instructions than a compare-and-mask, which
+ * matters in the scalar NTT. */
+static inline uint64_t fhs_csub(uint64_t x, uint64_t c) {
+  uint64_t d = x - c;
+  return d + (c & (uint64_t)((int64_t)d >> 63));
+}
+
+/* Barrett for sums of products: x < 2^(2L+1) with L = bits of q, s = L - 1 and
+ * mu = floor(2^(63+L) / q), derived from the 128-bit constant so fhs_modulus keeps its
+ * layout. x >> s < 2^(L+2) <= 2^64 fits a word. mu reaches 2^64 only for q a power of two;
+ * saturating it to 2^64 - 1 then costs at most one more unit of quotient error. */
 typedef struct {
   uint64_t q, mu;
   unsigned s;
 } fhs_barrett64;
 
 static inline fhs_barrett64 fhs_barrett64_make(const fhs_modulus *m) {
-  unsigned __int128 r = ((unsigned __int128)m->barrett_hi << 64) | m->barrett_lo;
-  fhs_barrett64 b = {m->value, (uint64_t)(r >> (66 - m->bits)), m->bits - 2};
+  unsigned sh = 65 - m->bits; /* in [3, 63] */
+  uint64_t over = m->barrett_hi >> sh;
+  uint64_t mu = (m->barrett_lo >> sh) | (m->barrett_hi << (64 - sh));
+  fhs_barrett64 b = {m->value, over ? UINT64_MAX : mu, m->bits - 1};
   return b;
 }
 
-/* x < 2^(2L) -> x mod q. The quotient estimate is at most 2 short (see ring.h notes), so
- * the remainder is < 3q < 2^64 and two masked subtractions finish it. */
+/* x < 2^(2L+1) -> x mod q. The quotient estimate falls short by at most 2 (x/2^(63+L) < 1
+ * and 2^(L-1)/q < 1), so the remainder is < 3q < 2^64 and two masked subtractions finish.
+ * The shift is spelt in words (s in [1, 61]) so no 128-bit shift code is generated. */
 static inline uint64_t fhs_barrett64_reduce(unsigned __int128 x, const fhs_barrett64 *b) {
-  uint64_t x1 = (uint64_t)(x >> b->s);
+  uint64_t lo = (uint64_t)x, hi = (uint64_t)(x >> 64);
+  uint64_t x1 = (lo >> b->s) | (hi << (64 - b->s));
   uint64_t qhat = (uint64_t)(((unsigned __int128)x1 * b->mu) >> 64);
-  uint64_t r = (uint64_t)x - qhat * b->q;
-  r -= b->q & -(uint64_t)(r >= b->q);
-  r -= b->q & -(uint64_t)(r >= b->q);
-  return r;
+  uint64_t r = lo - qhat * b->q;
+  return fhs_csub(fhs_csub(r, b->q), b->q);
 }
 
 #ifdef FHS_HAVE_AVX512IFMA
 /* Twiddles for the IFMA NTT (t->backend_data, one allocation). Shoup words are 52-bit,
- * floor(w * 2^52 / q). The stages with t = 4 and t = 2 run on 16-element blocks with lanes
- * permuted, so their twiddles are stored repeated to match the lanes: x4[j] = w[n/8 + j/4],
- * x2[j] = w[n/4 + j/2] (n/2 entries each). The t = 1 stage reads fwd/inv + n/2 directly. */
+ * floor(w * 2^52 / q). The stages t = 4, 2, 1 run on 16-element blocks whose lanes are
+ * shuffled (see ntt_avx512.c), so their twiddles are stored per lane, 8 per block b:
+ * x[8b + l] = w[base + per_block * b + pattern[l]] with the patterns in ntt_ifma_tables.c
+ * (n/2 entries per array). */
 typedef struct {
-  uint64_t *fwd_p52, *fwd4, *fwd4_p52, *fwd2, *fwd2_p52;
-  uint64_t *inv_p52, *inv4, *inv4_p52, *inv2, *inv2_p52;
+  uint64_t *fwd_p52, *fwd4, *fwd4_p52, *fwd2, *fwd2_p52, *fwd1, *fwd1_p52;
+  uint64_t *inv_p52, *inv4, *inv4_p52, *inv2, *inv2_p52, *inv1, *inv1_p52;
   uint64_t n_inv_p52;
 } fhs_ifma_ntt;
 

@@ -39,7 +39,7 @@ void fhs_vec_mul(const fhs_modulus *m, size_t n, const uint64_t *a, const uint64
   for (size_t i = 0; i < n; i++) out[i] = fhs_barrett64_reduce((u128)a[i] * b[i], &br);
 }
 
-/* a*b + acc <= (q-1)^2 + q - 1 < q^2: the accumulator rides along in one reduction. */
+/* a*b + acc < q^2: the accumulator rides along in one reduction. */
 void fhs_vec_mul_add(const fhs_modulus *m, size_t n, const uint64_t *a, const uint64_t *b, uint64_t *out) {
   IFMA_DISPATCH(m, fhs_vec_avx512_mul_add(m, n, a, b, out));
   fhs_barrett64 br = fhs_barrett64_make(m);
@@ -58,12 +58,10 @@ void fhs_vec_tensor_acc(const fhs_modulus *m, size_t n, const uint64_t *a0, cons
                         uint64_t *acc2) {
   IFMA_DISPATCH(m, fhs_vec_avx512_tensor_acc(m, n, a0, a1, b0, b1, acc0, acc1, acc2));
   fhs_barrett64 br = fhs_barrett64_make(m);
-  uint64_t q = m->value;
   for (size_t i = 0; i < n; i++) {
     uint64_t x0 = a0[i], x1 = a1[i], y0 = b0[i], y1 = b1[i];
     acc0[i] = fhs_barrett64_reduce((u128)x0 * y0 + acc0[i], &br);
-    uint64_t c = fhs_barrett64_reduce((u128)x0 * y1 + acc1[i], &br);
-    acc1[i] = fhs_mod_add(c, fhs_barrett64_reduce((u128)x1 * y0, &br), q);
+    acc1[i] = fhs_barrett64_reduce((u128)x0 * y1 + (u128)x1 * y0 + acc1[i], &br);
     acc2[i] = fhs_barrett64_reduce((u128)x1 * y1 + acc2[i], &br);
   }
 }

@@ -1,0 +1,290 @@
+/* bench_quality: fidelity of each synthesizer on real data (DESIGN section 10, quality targets).
+ *
+ *   bench_quality [ADULT.csv] [--bins N] [--trials T] [--json]
+ *   bench_quality --pgm [ADULT-PGM.csv DOMAIN.json] [--json]
+ *
+ * Default mode: infer the schema (16 bins), count the exact marginals from the CSV, then for
+ * every model and epsilon in {0.3, 1, 4}: release (delta = min(1e-6, 1/n^2), DESIGN 6) -> fit
+ * -> sample n rows (seed 1) -> mean total variation distance between real and synthetic over
+ * every 1-way, every 2-way and a fixed seeded sample of 100 3-way marginals. Each cell is the
+ * mean over T independent releases (the noise differs; default 3). Then the time to sample
+ * 10^6 rows (values, not only indices).
+ * --pgm: the integer-coded Adult of the MST / AIM papers with its domain file, epsilon 1,
+ * delta 1e-10, mean 2-way TVD over all pairs (91), as those papers report it. */
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "synth.h"
+
+#ifndef FHS_SOURCE_DIR
+#define FHS_SOURCE_DIR "."
+#endif
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static uint64_t splitmix(uint64_t *x) {
+  uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+/* Every 1-way and 2-way, plus up to n3 distinct triples drawn with a fixed seed. */
+static fhs_colset *eval_sets(size_t nc, size_t n3, size_t *n_out) {
+  fhs_colset *all;
+  size_t n;
+  fhs_error err;
+  if (fhs_colsets_all(nc, 2, &all, &n, &err)) return NULL;
+  size_t n_triples = nc >= 3 ? nc * (nc - 1) * (nc - 2) / 6 : 0;
+  if (n3 > n_triples) n3 = n_triples;
+  fhs_colset *s = realloc(all, (n + n3) * sizeof *s);
+  if (!s) {
+    free(all);
+    return NULL;
+  }
+  uint64_t seed = 2024;
+  size_t have = 0;
+  while (have < n3) {
+    size_t c[3];
+    for (int k = 0; k < 3; k++) c[k] = splitmix(&seed) % nc;
+    if (c[0] == c[1] || c[1] == c[2] || c[0] == c[2]) continue;
+    for (int i = 0; i < 3; i++) /* sort three */
+      for (int j = i + 1; j < 3; j++)
+        if (c[j] < c[i]) {
+          size_t t = c[i];
+          c[i] = c[j], c[j] = t;
+        }
+    int dup = 0;
+    for (size_t i = n; i < n + have && !dup; i++)
+      dup = s[i].cols[0] == c[0] && s[i].cols[1] == c[1] && s[i].cols[2] == c[2];
+    if (!dup) s[n + have++] = (fhs_colset){3, {c[0], c[1], c[2]}};
+  }
+  *n_out = n + n3;
+  return s;
+}
+
+typedef struct {
+  const char *model;
+  double epsilon, delta;
+  fhs_tvd_summary tvd;
+  double t_release, t_fit, t_sample;
+} result;
+
+/* One release -> fit -> sample -> TVD; accumulates into r (divided by trials later). */
+static int run_once(const fhs_schema *schema, const fhs_index_table *real,
+                    const fhs_marginal_set *exact, const fhs_marginal_set *real_eval,
+                    const fhs_colset *sets, size_t n_sets, result *r, fhs_error *err) {
+  fhs_marginal_set stats, syn_eval;
+  fhs_synth_model *m;
+  fhs_index_table syn;
+  double t0 = now();
+  if (fhs_release(exact, r->model, r->epsilon, r->delta, NULL, &stats, err)) return -1;
+  double t1 = now();
+  int rc = fhs_synth_fit(&stats, schema, r->model, NULL, &m, err);
+  fhs_marginal_set_free(&stats);
+  if (rc) return -1;
+  double t2 = now();
+  rc = fhs_synth_sample_indices(m, real->n_rows, 1, &syn, err);
+  double t3 = now();
+  fhs_synth_free(m);
+  if (rc) return -1;
+  fhs_tvd_summary sum;
+  rc = fhs_marginals_count(schema, &syn, sets, n_sets, &syn_eval, err);
+  if (rc == 0) rc = fhs_tvd_sets(real_eval, &syn_eval, &sum, err);
+  fhs_marginal_set_free(&syn_eval);
+  fhs_index_table_free(&syn);
+  if (rc) return -1;
+  for (int k = 1; k <= 3; k++) {
+    r->tvd.mean[k] += sum.mean[k];
+    r->tvd.max[k] += sum.max[k];
+    r->tvd.n[k] = sum.n[k];
+  }
+  r->t_release += t1 - t0, r->t_fit += t2 - t1, r->t_sample += t3 - t2;
+  return 0;
+}
+
+static void print_results(const result *res, size_t n, const char *data, size_t rows,
+                          double sample_1m, int json) {
+  if (json) {
+    printf("{\"data\": \"%s\", \"rows\": %zu, \"sample_1e6_rows_s\": %.3f, \"results\": [\n", data,
+           rows, sample_1m);
+    for (size_t i = 0; i < n; i++)
+      printf("  {\"model\": \"%s\", \"epsilon\": %g, \"delta\": %.3g, \"tvd1\": %.5f, "
+             "\"tvd2\": %.5f, \"tvd3\": %.5f, \"tvd2_max\": %.5f, \"pairs\": %zu, \"triples\": %zu, "
+             "\"release_s\": %.3f, \"fit_s\": %.3f, \"sample_s\": %.3f}%s\n",
+             res[i].model, res[i].epsilon, res[i].delta, res[i].tvd.mean[1], res[i].tvd.mean[2],
+             res[i].tvd.mean[3], res[i].tvd.max[2], res[i].tvd.n[2], res[i].tvd.n[3],
+             res[i].t_release, res[i].t_fit, res[i].t_sample, i + 1 < n ? "," : "");
+    printf("]}\n");
+    return;
+  }
+  printf("data: %s (%zu rows)\n", data, rows);
+  printf("%-12s %7s %9s %8s %8s %8s %9s %9s %8s %8s\n", "model", "epsilon", "delta", "tvd1",
+         "tvd2", "tvd3", "tvd2 max", "release s", "fit s", "sample s");
+  for (size_t i = 0; i < n; i++)
+    printf("%-12s %7g %9.2g %8.4f %8.4f %8.4f %9.4f %9.3f %8.3f %8.3f\n", res[i].model,
+           res[i].epsilon, res[i].delta, res[i].tvd.mean[1], res[i].tvd.mean[2],
+           res[i].tvd.mean[3], res[i].tvd.max[2], res[i].t_release, res[i].t_fit,
+           res[i].t_sample);
+  if (sample_1m >= 0) printf("sampling 10^6 rows (mst, values): %.3f s\n", sample_1m);
+}
+
+/* Categorical schema "0".."d-1" per column, sizes from the domain file, order of the CSV. */
+static int pgm_schema(const char *csv, const char *domain, fhs_schema *s, fhs_error *err) {
+  memset(s, 0, sizeof *s);
+  json_error_t jerr;
+  json_t *root = json_load_file(domain, 0, &jerr);
+  if (!json_is_object(root)) {
+    json_decref(root);
+    return fhs_error_set(err, "%s: not a JSON object of domain sizes", domain);
+  }
+  fhs_csv_reader *rd = fhs_csv_open(csv, err);
+  if (!rd) {
+    json_decref(root);
+    return -1;
+  }
+  size_t nc = fhs_csv_n_columns(rd);
+  s->columns = calloc(nc, sizeof *s->columns);
+  int rc = s->columns ? 0 : fhs_error_set(err, "out of memory");
+  for (size_t c = 0; rc == 0 && c < nc; c++) {
+    const char *name = fhs_csv_column_name(rd, c);
+    json_t *d = json_object_get(root, name);
+    if (!json_is_integer(d) || json_integer_value(d) < 1 || json_integer_value(d) > 65534) {
+      rc = fhs_error_set(err, "%s: no domain size for column \"%s\"", domain, name);
+      break;
+    }
+    fhs_column *col = &s->columns[s->n_columns++];
+    col->name = strdup(name);
+    col->type = FHS_COL_CATEGORICAL;
+    size_t n = (size_t)json_integer_value(d);
+    col->categories = calloc(n, sizeof *col->categories);
+    for (size_t k = 0; col->categories && k < n; k++) {
+      char buf[24];
+      snprintf(buf, sizeof buf, "%zu", k);
+      col->categories[k] = strdup(buf);
+      col->n_categories = k + 1;
+    }
+  }
+  fhs_csv_close(rd);
+  json_decref(root);
+  if (rc == 0) rc = fhs_schema_validate(s, domain, err);
+  if (rc) fhs_schema_free(s);
+  return rc;
+}
+
+static const char *default_path(const char *name, char *buf, size_t size) {
+  snprintf(buf, size, "%s/data/%s", FHS_SOURCE_DIR, name);
+  if (access(buf, R_OK) == 0) return buf;
+  snprintf(buf, size, "%s/../shared/data/%s", FHS_SOURCE_DIR, name);
+  return buf;
+}
+
+int main(int argc, char **argv) {
+  int json = 0, pgm = 0, trials = 3;
+  size_t bins = FHS_INFER_DEFAULT_BINS;
+  const char *paths[2] = {NULL, NULL};
+  size_t n_paths = 0;
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--json"))
+      json = 1;
+    else if (!strcmp(argv[i], "--pgm"))
+      pgm = 1;
+    else if (!strcmp(argv[i], "--bins") && i + 1 < argc)
+      bins = (size_t)atoi(argv[++i]);
+    else if (!strcmp(argv[i], "--trials") && i + 1 < argc)
+      trials = atoi(argv[++i]);
+    else if (argv[i][0] != '-' && n_paths < 2)
+      paths[n_paths++] = argv[i];
+    else {
+      fprintf(stderr, "usage: bench_quality [ADULT.csv] [--bins N] [--trials T] [--json]\n"
+                      "       bench_quality --pgm [ADULT-PGM.csv DOMAIN.json] [--json]\n");
+      return 2;
+    }
+  }
+  if (trials < 1) trials = 1;
+  char b1[1024], b2[1024];
+  const char *csv = paths[0] ? paths[0] : default_path(pgm ? "adult-pgm.csv" : "adult.csv", b1, sizeof b1);
+  const char *domain = paths[1] ? paths[1] : default_path("adult-pgm-domain.json", b2, sizeof b2);
+  fhs_error err;
+  fhs_schema schema;
+  int rc;
+  if (pgm) {
+    rc = pgm_schema(csv, domain, &schema, &err);
+  } else {
+    fhs_infer_options o = fhs_infer_defaults();
+    o.bins = bins;
+    rc = fhs_schema_infer(csv, &o, &schema, &err);
+  }
+  if (rc) {
+    fprintf(stderr, "bench_quality: %s\n", err.msg);
+    return 1;
+  }
+  fhs_index_table real;
+  fhs_marginal_set exact, real_eval;
+  size_t n_sets = 0;
+  fhs_colset *sets = eval_sets(schema.n_columns, pgm ? 0 : 100, &n_sets);
+  fhs_colset *sets12;
+  size_t n12;
+  if (!sets || fhs_colsets_all(schema.n_columns, 2, &sets12, &n12, &err) ||
+      fhs_index_table_from_csv(&schema, csv, &real, &err) ||
+      fhs_marginals_count(&schema, &real, sets12, n12, &exact, &err) ||
+      fhs_marginals_count(&schema, &real, sets, n_sets, &real_eval, &err)) {
+    fprintf(stderr, "bench_quality: %s\n", err.msg);
+    return 1;
+  }
+  double n = (double)real.n_rows;
+  double delta = pgm ? 1e-10 : fmin(1e-6, 1.0 / (n * n));
+  const double eps_all[] = {0.3, 1, 4}, eps_pgm[] = {1};
+  const double *eps = pgm ? eps_pgm : eps_all;
+  size_t n_eps = pgm ? 1 : 3;
+  const char *const *models = fhs_synth_models();
+  size_t n_models = 0;
+  while (models[n_models]) n_models++;
+  result *res = calloc(n_models * n_eps, sizeof *res);
+  size_t n_res = 0;
+  for (size_t mi = 0; mi < n_models; mi++)
+    for (size_t e = 0; e < n_eps; e++) {
+      result *r = &res[n_res++];
+      r->model = models[mi], r->epsilon = eps[e], r->delta = delta;
+      for (int t = 0; t < trials; t++)
+        if (run_once(&schema, &real, &exact, &real_eval, sets, n_sets, r, &err)) {
+          fprintf(stderr, "bench_quality: %s\n", err.msg);
+          return 1;
+        }
+      for (int k = 1; k <= 3; k++) r->tvd.mean[k] /= trials, r->tvd.max[k] /= trials;
+      r->t_release /= trials, r->t_fit /= trials, r->t_sample /= trials;
+      if (!json) fprintf(stderr, "  %s eps %g done\n", r->model, r->epsilon);
+    }
+  /* sampling speed: 10^6 rows with values (the fhs_table a writer receives) */
+  double sample_1m = -1;
+  {
+    fhs_marginal_set stats;
+    fhs_synth_model *m;
+    fhs_table t;
+    if (fhs_release(&exact, "mst", 1, delta, NULL, &stats, &err) == 0 &&
+        fhs_synth_fit(&stats, &schema, "mst", NULL, &m, &err) == 0) {
+      double t0 = now();
+      if (fhs_synth_sample(m, 1000000, 1, &t, &err) == 0) {
+        sample_1m = now() - t0;
+        fhs_table_free(&t);
+      }
+      fhs_synth_free(m);
+      fhs_marginal_set_free(&stats);
+    }
+  }
+  print_results(res, n_res, csv, real.n_rows, sample_1m, json);
+  free(res), free(sets), free(sets12);
+  fhs_marginal_set_free(&exact), fhs_marginal_set_free(&real_eval);
+  fhs_index_table_free(&real);
+  fhs_schema_free(&schema);
+  return 0;
+}

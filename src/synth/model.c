@@ -1,0 +1,232 @@
+/* Models: the registry, and the generation step every model shares.
+ *
+ * A model only has to fit itself and draw rows of domain indices from a stream; turning
+ * indices into values (a label, a number inside its bin, a timestamp) is done here, once. To
+ * add a model (copula, neural): write its fhs_synth_model_ops in its own file and add it to
+ * `models` below.
+ *
+ * Reproducibility: rows are drawn in chunks of CHUNK_ROWS, chunk k from its own ChaCha20
+ * stream (nonce k), indices first and then values. The output depends only on the model, the
+ * seed and the row count, never on the thread count or scheduling. */
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "synth_internal.h"
+
+#define CHUNK_ROWS ((size_t)16384)
+
+static const fhs_synth_model_ops *const models[] = {
+    &fhs_synth_mst_ops,
+    &fhs_synth_independent_ops,
+};
+#define N_MODELS (sizeof models / sizeof models[0])
+
+struct fhs_synth_model {
+  const fhs_synth_model_ops *ops;
+  void *state;
+  const fhs_schema *schema;
+  int threads;
+};
+
+/* Kept in step with `models` (a test checks that every name fits). */
+static const char *const model_names[] = {"mst", "independent", NULL};
+_Static_assert(sizeof model_names / sizeof model_names[0] == N_MODELS + 1,
+               "model_names must list every model");
+
+const char *const *fhs_synth_models(void) { return model_names; }
+
+int fhs_synth_fit(const fhs_marginal_set *stats, const fhs_schema *schema, const char *model,
+                  const fhs_synth_options *opts, fhs_synth_model **out, fhs_error *err) {
+  *out = NULL;
+  if (!model) model = "mst";
+  const fhs_synth_model_ops *ops = NULL;
+  for (size_t i = 0; i < N_MODELS && !ops; i++)
+    if (strcmp(models[i]->name, model) == 0) ops = models[i];
+  if (!ops) return fhs_error_set(err, "synth: unknown model \"%.60s\" (known: mst, independent)", model);
+  fhs_synth_options o = {0, 0};
+  if (opts) o = *opts;
+  fhs_synth_model *m = calloc(1, sizeof *m);
+  if (!m) return fhs_error_set(err, "synth: out of memory");
+  m->ops = ops, m->schema = schema, m->threads = o.threads;
+  if (ops->fit(stats, schema, &o, &m->state, err)) {
+    free(m);
+    return -1;
+  }
+  *out = m;
+  return 0;
+}
+
+void fhs_synth_free(fhs_synth_model *m) {
+  if (!m) return;
+  m->ops->free(m->state);
+  free(m);
+}
+
+const char *fhs_synth_model_name(const fhs_synth_model *m) { return m->ops->name; }
+
+/* ---------- values from indices ---------- */
+
+/* INT64 output when every edge is an integer that a double holds exactly: the column was
+ * almost certainly integer in the real data (age, counts), and 37.2 years would look wrong.
+ * The real type is not in the schema, so this is the best evidence there is. */
+static fhs_value_type output_type(const fhs_column *col) {
+  if (col->type == FHS_COL_CATEGORICAL) return FHS_VALUE_STRING;
+  if (col->type == FHS_COL_DATETIME) return FHS_VALUE_TIMESTAMP;
+  for (size_t k = 0; k < col->n_bins; k++)
+    if (col->bins[k] != floor(col->bins[k]) || fabs(col->bins[k]) > 0x1p53) return FHS_VALUE_DOUBLE;
+  return FHS_VALUE_INT64;
+}
+
+static int alloc_table(const fhs_schema *schema, size_t rows, fhs_table *t, fhs_error *err) {
+  memset(t, 0, sizeof *t);
+  t->columns = calloc(schema->n_columns, sizeof *t->columns);
+  if (!t->columns) return fhs_error_set(err, "synth: out of memory for %zu rows", rows);
+  t->n_columns = schema->n_columns;
+  t->n_rows = rows;
+  int ok = 1;
+  for (size_t c = 0; ok && c < schema->n_columns; c++) {
+    const fhs_column *sc = &schema->columns[c];
+    fhs_table_column *tc = &t->columns[c];
+    tc->type = output_type(sc);
+    tc->name = strdup(sc->name);
+    tc->valid = malloc(rows);
+    ok = tc->name && tc->valid;
+    if (tc->type == FHS_VALUE_STRING) {
+      tc->codes = malloc(rows * sizeof *tc->codes);
+      tc->dict = calloc(sc->n_categories ? sc->n_categories : 1, sizeof *tc->dict);
+      ok = ok && tc->codes && tc->dict;
+      for (size_t k = 0; ok && k < sc->n_categories; k++) {
+        tc->dict[k] = strdup(sc->categories[k]);
+        ok = tc->dict[k] != NULL;
+        tc->dict_len = k + 1;
+      }
+    } else if (tc->type == FHS_VALUE_DOUBLE) {
+      tc->f64 = malloc(rows * sizeof *tc->f64);
+      ok = ok && tc->f64;
+    } else {
+      tc->i64 = malloc(rows * sizeof *tc->i64);
+      ok = ok && tc->i64;
+    }
+  }
+  if (!ok) {
+    fhs_table_free(t);
+    return fhs_error_set(err, "synth: out of memory for %zu rows", rows);
+  }
+  return 0;
+}
+
+/* One cell: value index v of column col, drawn uniformly inside its bin. */
+static void decode_cell(const fhs_column *col, fhs_table_column *tc, size_t r, uint16_t v,
+                        fhs_synth_stream *s) {
+  double lo, hi;
+  tc->valid[r] = 1;
+  switch (tc->type) {
+    case FHS_VALUE_STRING:
+      tc->codes[r] = v;
+      if (v >= col->n_categories) tc->valid[r] = 0, tc->codes[r] = 0;
+      return;
+    case FHS_VALUE_DOUBLE:
+      if (fhs_schema_bin(col, v, &lo, &hi)) {
+        tc->valid[r] = 0, tc->f64[r] = 0;
+        return;
+      }
+      double x = lo + (hi - lo) * fhs_synth_stream_unit(s);
+      tc->f64[r] = x < hi ? x : nextafter(hi, lo); /* rounding must not leave the bin */
+      return;
+    case FHS_VALUE_INT64:
+      if (fhs_schema_bin(col, v, &lo, &hi)) {
+        tc->valid[r] = 0, tc->i64[r] = 0;
+        return;
+      }
+      /* the integers of [lo, hi): hi - lo >= 1 since edges are distinct integers */
+      tc->i64[r] = (int64_t)lo + (int64_t)fhs_synth_stream_below(s, (uint64_t)(hi - lo));
+      return;
+    case FHS_VALUE_TIMESTAMP:
+      if (fhs_schema_bin(col, v, &lo, &hi)) {
+        tc->valid[r] = 0, tc->i64[r] = 0;
+        return;
+      }
+      int64_t lo_ms = (int64_t)ceil(lo * 1000.0), hi_ms = (int64_t)ceil(hi * 1000.0);
+      tc->i64[r] = hi_ms > lo_ms ? lo_ms + (int64_t)fhs_synth_stream_below(s, (uint64_t)(hi_ms - lo_ms))
+                                 : lo_ms;
+      return;
+  }
+}
+
+/* ---------- sampling ---------- */
+
+/* Draws chunk k (rows [k C, k C + n)) into idx with the given stride, then, when t is not
+ * NULL, decodes it into the table from the same stream. */
+static void sample_chunk(const fhs_synth_model *m, uint64_t seed, size_t k, size_t n,
+                         uint16_t *idx, size_t stride, fhs_table *t) {
+  fhs_synth_stream s;
+  fhs_synth_stream_init(&s, seed, k);
+  m->ops->draw(m->state, &s, n, idx, stride);
+  if (t)
+    for (size_t c = 0; c < m->schema->n_columns; c++)
+      for (size_t r = 0; r < n; r++)
+        decode_cell(&m->schema->columns[c], &t->columns[c], k * CHUNK_ROWS + r, idx[c * stride + r], &s);
+  fhs_synth_stream_wipe(&s);
+}
+
+static int check_rows(uint64_t rows, size_t n_cols, fhs_error *err) {
+  if (rows == 0) return fhs_error_set(err, "synth: rows must be at least 1");
+  if (rows > (uint64_t)(SIZE_MAX / 16) / (n_cols ? n_cols : 1))
+    return fhs_error_set(err, "synth: %llu rows is too many", (unsigned long long)rows);
+  return 0;
+}
+
+int fhs_synth_sample(const fhs_synth_model *m, uint64_t rows, uint64_t seed, fhs_table *out,
+                     fhs_error *err) {
+  memset(out, 0, sizeof *out);
+  size_t nc = m->schema->n_columns;
+  if (check_rows(rows, nc, err)) return -1;
+  fhs_table t;
+  if (alloc_table(m->schema, (size_t)rows, &t, err)) return -1;
+  size_t chunks = ((size_t)rows + CHUNK_ROWS - 1) / CHUNK_ROWS;
+  int threads = m->threads > 0 ? m->threads : omp_get_max_threads();
+  uint16_t *buf = malloc((size_t)threads * CHUNK_ROWS * (nc ? nc : 1) * sizeof *buf);
+  if (!buf) {
+    fhs_table_free(&t);
+    return fhs_error_set(err, "synth: out of memory for sampling");
+  }
+#pragma omp parallel for schedule(dynamic) num_threads(threads)
+  for (size_t k = 0; k < chunks; k++) {
+    size_t n = k + 1 < chunks ? CHUNK_ROWS : (size_t)rows - k * CHUNK_ROWS;
+    uint16_t *idx = buf + (size_t)omp_get_thread_num() * CHUNK_ROWS * nc;
+    sample_chunk(m, seed, k, n, idx, CHUNK_ROWS, &t);
+  }
+  free(buf);
+  *out = t;
+  return 0;
+}
+
+int fhs_synth_sample_indices(const fhs_synth_model *m, uint64_t rows, uint64_t seed,
+                             fhs_index_table *out, fhs_error *err) {
+  memset(out, 0, sizeof *out);
+  size_t nc = m->schema->n_columns;
+  if (check_rows(rows, nc, err)) return -1;
+  uint16_t *idx = malloc((size_t)rows * (nc ? nc : 1) * sizeof *idx);
+  if (!idx) return fhs_error_set(err, "synth: out of memory for sampling");
+  size_t chunks = ((size_t)rows + CHUNK_ROWS - 1) / CHUNK_ROWS;
+  int threads = m->threads > 0 ? m->threads : omp_get_max_threads();
+#pragma omp parallel for schedule(dynamic) num_threads(threads)
+  for (size_t k = 0; k < chunks; k++) {
+    size_t n = k + 1 < chunks ? CHUNK_ROWS : (size_t)rows - k * CHUNK_ROWS;
+    sample_chunk(m, seed, k, n, idx + k * CHUNK_ROWS, (size_t)rows, NULL);
+  }
+  out->index = idx, out->n_rows = (size_t)rows, out->n_cols = nc;
+  return 0;
+}
+
+int fhs_synthesize(const fhs_marginal_set *stats, const fhs_schema *schema, const char *model,
+                   uint64_t rows, uint64_t seed, fhs_table *out, fhs_error *err) {
+  fhs_synth_model *m;
+  memset(out, 0, sizeof *out);
+  if (fhs_synth_fit(stats, schema, model, NULL, &m, err)) return -1;
+  int rc = fhs_synth_sample(m, rows, seed, out, err);
+  fhs_synth_free(m);
+  return rc;
+}

@@ -1,0 +1,318 @@
+/* Release plans: which marginals the owner measures, with how much of the budget (DESIGN 6-7).
+ *
+ * The budget (epsilon, delta) becomes rho by the tight zCDP conversion (fhs_dp, errs low), and
+ * each plan spends exactly that rho: a marginal measured with N_Z(0, sigma^2) noise costs
+ * 1/(2 sigma^2) (sensitivity 1 under add/remove-one-row), a selection step costs what its
+ * mechanism costs. Noise comes from fhs_dp_noise_add (exact discrete Gaussian, sigma^2 rounded
+ * up, so the real cost can only be lower than accounted).
+ *
+ * Plans: independent (1-ways), mst (McKenna, Miklau, Sheldon 2021), all2way (1- and 2-ways).
+ * Adding one: a function with the run signature and a line in `plans`. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "synth_internal.h"
+
+typedef unsigned __int128 u128;
+
+typedef struct {
+  const fhs_marginal_set *exact;
+  double rho;
+  const fhs_dp_rng *rng;
+  size_t k;       /* attributes: columns with a 1-way marginal */
+  size_t *attr;   /* their schema indices, increasing */
+} plan_ctx;
+
+typedef struct {
+  const char *name;
+  int (*run)(const plan_ctx *c, fhs_marginal_set *out, fhs_release_info *info, fhs_error *err);
+  int max_ways; /* what the --no-dp path copies */
+} release_plan;
+
+/* ---------- helpers ---------- */
+
+/* Appends a noisy copy of m measured at zCDP cost rho_i. */
+static int measure(const plan_ctx *c, const fhs_marginal *m, double rho_i, fhs_marginal_set *out,
+                   fhs_release_info *info, fhs_error *err) {
+  /* nextafter: the rounded quotient must not fall a hair below 1/(2 rho_i) */
+  double sigma2 = nextafter(1.0 / (2.0 * rho_i), INFINITY);
+  fhs_dp_rational s2;
+  if (fhs_dp_sigma2_from_double(sigma2, &s2, err)) return -1;
+  fhs_marginal *dst = &out->m[out->count];
+  if (fhs_marginal_copy(dst, m, err)) return -1;
+  if (fhs_dp_noise_add(c->rng, dst->counts, dst->size, sigma2, err)) {
+    free(dst->counts);
+    return -1;
+  }
+  dst->sigma = sqrt((double)s2.num / (double)s2.den); /* the noise actually added */
+  out->count++;
+  info->rho_measured += rho_i;
+  return 0;
+}
+
+static const fhs_marginal *pair(const plan_ctx *c, size_t a, size_t b, fhs_error *err) {
+  size_t cols[2] = {c->attr[a], c->attr[b]};
+  const fhs_marginal *m = fhs_marginal_set_find(c->exact, 2, cols);
+  if (!m)
+    fhs_error_set(err, "release: the exact counts lack the 2-way marginal of columns %zu and %zu",
+                  cols[0], cols[1]);
+  return m;
+}
+
+static const fhs_marginal *one(const plan_ctx *c, size_t a) {
+  return fhs_marginal_set_find(c->exact, 1, &c->attr[a]);
+}
+
+/* ---------- independent and all2way ---------- */
+
+static int run_independent(const plan_ctx *c, fhs_marginal_set *out, fhs_release_info *info,
+                           fhs_error *err) {
+  for (size_t a = 0; a < c->k; a++)
+    if (measure(c, one(c, a), c->rho / (double)c->k, out, info, err)) return -1;
+  return 0;
+}
+
+static int run_all2way(const plan_ctx *c, fhs_marginal_set *out, fhs_release_info *info,
+                       fhs_error *err) {
+  double n = (double)c->k + (double)c->k * (double)(c->k - 1) / 2.0;
+  for (size_t a = 0; a < c->k; a++)
+    if (measure(c, one(c, a), c->rho / n, out, info, err)) return -1;
+  for (size_t a = 0; a < c->k; a++)
+    for (size_t b = a + 1; b < c->k; b++) {
+      const fhs_marginal *m = pair(c, a, b, err);
+      if (!m || measure(c, m, c->rho / n, out, info, err)) return -1;
+    }
+  return 0;
+}
+
+/* ---------- mst ---------- */
+
+static size_t uf_find(size_t *p, size_t x) {
+  while (p[x] != x) x = p[x] = p[p[x]];
+  return x;
+}
+
+/* Clipped noisy 1-way counts: the independence estimate the selection compares against. All
+ * of it is post-processing of released values. */
+typedef struct {
+  uint64_t *u; /* max(0, y_i), or all 1 when nothing is positive */
+  u128 total;
+} clipped;
+
+static int clip_counts(const fhs_marginal *m, clipped *cl, fhs_error *err) {
+  cl->u = malloc(m->size * sizeof *cl->u);
+  if (!cl->u) return fhs_error_set(err, "release: out of memory");
+  cl->total = 0;
+  for (size_t i = 0; i < m->size; i++) cl->total += cl->u[i] = m->counts[i] > 0 ? (uint64_t)m->counts[i] : 0;
+  if (cl->total == 0)
+    for (size_t i = 0; i < m->size; i++) cl->total += cl->u[i] = 1;
+  return 0;
+}
+
+/* MST's score of a pair: || x_ab - N^ p_a (x) p_b ||_1 with x_ab the exact counts and p the
+ * normalised clipped noisy 1-ways, as the exact rational num/den (den = U_a U_b). Adding or
+ * removing a row moves x_ab by 1 in one cell and nothing else, so sensitivity is 1. */
+static int pair_score(const fhs_marginal *x, const clipped *ca, const clipped *cb, uint64_t nhat,
+                      u128 *num, u128 *den, fhs_error *err) {
+  u128 total = 0;
+  for (size_t i = 0; i < x->size; i++) total += (uint64_t)(x->counts[i] > 0 ? x->counts[i] : 0);
+  double bound = ((double)total + (double)nhat) * (double)ca->total * (double)cb->total;
+  if (!(bound < 0x1p116))
+    return fhs_error_set(err, "release: counts too large for exact selection scores");
+  u128 s = 0;
+  size_t db = x->shape[1];
+  for (size_t i = 0; i < x->shape[0]; i++)
+    for (size_t j = 0; j < db; j++) {
+      int64_t xc = x->counts[i * db + j];
+      u128 lhs = (u128)(uint64_t)(xc > 0 ? xc : 0) * ca->total * cb->total;
+      u128 rhs = (u128)nhat * ca->u[i] * cb->u[j];
+      s += lhs > rhs ? lhs - rhs : rhs - lhs;
+    }
+  *num = s;
+  *den = ca->total * cb->total;
+  return 0;
+}
+
+/* r-1 rounds of Kruskal: each round the exponential mechanism picks one edge among those that
+ * join two components. chosen[e] marks the picked pairs (index a * k + b). */
+static int mst_select(const plan_ctx *c, const fhs_marginal_set *noisy, double rho_sel,
+                      unsigned char *chosen, fhs_error *err) {
+  size_t k = c->k, n_pairs = k * (k - 1) / 2;
+  clipped *cl = calloc(k, sizeof *cl);
+  size_t *pa = malloc(n_pairs * sizeof *pa), *pb = malloc(n_pairs * sizeof *pb);
+  size_t *uf = malloc(k * sizeof *uf), *cand = malloc(n_pairs * sizeof *cand);
+  u128 *num = malloc(n_pairs * sizeof *num), *den = malloc(n_pairs * sizeof *den);
+  u128 *cnum = malloc(n_pairs * sizeof *cnum), *cden = malloc(n_pairs * sizeof *cden);
+  int rc = 0;
+  if (!cl || !pa || !pb || !uf || !cand || !num || !den || !cnum || !cden)
+    rc = fhs_error_set(err, "release: out of memory");
+  /* N^: the mean noisy total of the 1-ways (post-processing; the true row count would make
+   * the score depend on the data twice). */
+  double tot = 0;
+  for (size_t a = 0; rc == 0 && a < k; a++) {
+    for (size_t i = 0; i < noisy->m[a].size; i++) tot += (double)noisy->m[a].counts[i];
+    rc = clip_counts(&noisy->m[a], &cl[a], err);
+  }
+  uint64_t nhat = tot / (double)k >= 1 ? (uint64_t)llround(tot / (double)k) : 1;
+  size_t p = 0;
+  for (size_t a = 0; rc == 0 && a < k; a++)
+    for (size_t b = a + 1; rc == 0 && b < k; b++, p++) {
+      const fhs_marginal *x = pair(c, a, b, err);
+      pa[p] = a, pb[p] = b;
+      rc = x ? pair_score(x, &cl[a], &cl[b], nhat, &num[p], &den[p], err) : -1;
+    }
+  for (size_t a = 0; uf && a < k; a++) uf[a] = a;
+  double eps0 = sqrt(8.0 * rho_sel / (double)(k - 1));
+  for (size_t round = 0; rc == 0 && round + 1 < k; round++) {
+    size_t n = 0;
+    for (size_t q = 0; q < n_pairs; q++)
+      if (uf_find(uf, pa[q]) != uf_find(uf, pb[q])) cand[n] = q, cnum[n] = num[q], cden[n++] = den[q];
+    size_t pick;
+    rc = fhs_expmech_choose(c->rng, eps0, cnum, cden, n, &pick, err);
+    if (rc == 0) {
+      size_t q = cand[pick];
+      uf[uf_find(uf, pa[q])] = uf_find(uf, pb[q]);
+      chosen[pa[q] * k + pb[q]] = 1;
+    }
+  }
+  for (size_t a = 0; cl && a < k; a++) free(cl[a].u);
+  free(cl), free(pa), free(pb), free(uf), free(cand), free(num), free(den), free(cnum), free(cden);
+  return rc;
+}
+
+static int run_mst(const plan_ctx *c, fhs_marginal_set *out, fhs_release_info *info,
+                   fhs_error *err) {
+  size_t k = c->k;
+  if (k == 1) return run_independent(c, out, info, err); /* no pairs: all of rho to the 1-way */
+  double third = c->rho / 3.0;
+  for (size_t a = 0; a < k; a++)
+    if (measure(c, one(c, a), third / (double)k, out, info, err)) return -1;
+  unsigned char *chosen = calloc(k * k, 1);
+  if (!chosen) return fhs_error_set(err, "release: out of memory");
+  int rc = mst_select(c, out, third, chosen, err);
+  info->rho_selected = rc == 0 ? third : 0;
+  /* The last third: the r-1 tree edges, in schema order. */
+  for (size_t a = 0; rc == 0 && a < k; a++)
+    for (size_t b = a + 1; rc == 0 && b < k; b++)
+      if (chosen[a * k + b]) {
+        const fhs_marginal *m = pair(c, a, b, err);
+        rc = m ? measure(c, m, third / (double)(k - 1), out, info, err) : -1;
+        info->n_selected += rc == 0;
+      }
+  free(chosen);
+  return rc;
+}
+
+/* ---------- dispatch ---------- */
+
+static const release_plan plans[] = {
+    {"mst", run_mst, 2},
+    {"independent", run_independent, 1},
+    {"all2way", run_all2way, 2},
+};
+#define N_PLANS (sizeof plans / sizeof plans[0])
+
+const char *const *fhs_release_plans(void) {
+  static const char *const names[N_PLANS + 1] = {"mst", "independent", "all2way", NULL};
+  return names;
+}
+
+static const release_plan *find_plan(const char *model, fhs_error *err) {
+  if (!model) model = "mst";
+  for (size_t i = 0; i < N_PLANS; i++)
+    if (strcmp(plans[i].name, model) == 0) return &plans[i];
+  fhs_error_set(err, "release: unknown model \"%.60s\" (known: mst, independent, all2way)", model);
+  return NULL;
+}
+
+/* Attributes = every column some exact marginal mentions; each must have its 1-way. */
+static int find_attributes(const fhs_marginal_set *exact, plan_ctx *c, fhs_error *err) {
+  size_t max = 0;
+  for (size_t i = 0; i < exact->count; i++)
+    for (size_t k = 0; k < exact->m[i].n_cols; k++)
+      if (exact->m[i].cols[k] + 1 > max) max = exact->m[i].cols[k] + 1;
+  if (max == 0) return fhs_error_set(err, "release: no marginals to release");
+  unsigned char *seen = calloc(max, 1);
+  c->attr = malloc(max * sizeof *c->attr);
+  if (!seen || !c->attr) {
+    free(seen);
+    return fhs_error_set(err, "release: out of memory");
+  }
+  for (size_t i = 0; i < exact->count; i++)
+    for (size_t k = 0; k < exact->m[i].n_cols; k++) seen[exact->m[i].cols[k]] = 1;
+  c->k = 0;
+  int rc = 0;
+  for (size_t col = 0; col < max && rc == 0; col++) {
+    if (!seen[col]) continue;
+    c->attr[c->k++] = col;
+    if (!fhs_marginal_set_find(exact, 1, &col))
+      rc = fhs_error_set(err, "release: the exact counts lack the 1-way marginal of column %zu",
+                         col);
+  }
+  free(seen);
+  return rc;
+}
+
+int fhs_release_ex(const fhs_marginal_set *exact, const char *model, double epsilon,
+                   double delta, const fhs_dp_rng *rng, fhs_marginal_set *out,
+                   fhs_release_info *info, fhs_error *err) {
+  memset(out, 0, sizeof *out);
+  fhs_release_info local;
+  if (!info) info = &local;
+  memset(info, 0, sizeof *info);
+  const release_plan *plan = find_plan(model, err);
+  if (!plan) return -1;
+  if (!(epsilon > 0) || !isfinite(epsilon))
+    return fhs_error_set(err, "release: epsilon must be a positive number (got %g)", epsilon);
+  if (!(delta > 0 && delta < 1))
+    return fhs_error_set(err, "release: delta must be in (0, 1) (got %g)", delta);
+  plan_ctx c = {.exact = exact, .rng = rng};
+  if (fhs_dp_rho_from_epsilon(epsilon, delta, &c.rho, err)) return -1;
+  if (find_attributes(exact, &c, err)) {
+    free(c.attr);
+    return -1;
+  }
+  fhs_marginal_set s = {.rows = exact->rows, .epsilon = epsilon, .delta = delta, .rho = c.rho};
+  size_t cap = c.k + c.k * (c.k - 1) / 2;
+  s.m = calloc(cap, sizeof *s.m);
+  int rc = s.m ? plan->run(&c, &s, info, err) : fhs_error_set(err, "release: out of memory");
+  free(c.attr);
+  if (rc) {
+    fhs_marginal_set_free(&s);
+    memset(info, 0, sizeof *info);
+    return -1;
+  }
+  info->rho = c.rho;
+  *out = s;
+  return 0;
+}
+
+int fhs_release(const fhs_marginal_set *exact, const char *model, double epsilon, double delta,
+                const fhs_dp_rng *rng, fhs_marginal_set *out, fhs_error *err) {
+  return fhs_release_ex(exact, model, epsilon, delta, rng, out, NULL, err);
+}
+
+int fhs_release_exact(const fhs_marginal_set *exact, const char *model, fhs_marginal_set *out,
+                      fhs_error *err) {
+  memset(out, 0, sizeof *out);
+  const release_plan *plan = find_plan(model, err);
+  if (!plan) return -1;
+  fhs_marginal_set s = {.rows = exact->rows, .exact = 1, .epsilon = INFINITY, .rho = INFINITY};
+  s.m = calloc(exact->count ? exact->count : 1, sizeof *s.m);
+  if (!s.m) return fhs_error_set(err, "release: out of memory");
+  for (size_t i = 0; i < exact->count; i++) {
+    if (exact->m[i].n_cols > (size_t)plan->max_ways) continue;
+    if (fhs_marginal_copy(&s.m[s.count], &exact->m[i], err)) {
+      fhs_marginal_set_free(&s);
+      return -1;
+    }
+    s.m[s.count++].sigma = 0;
+  }
+  if (s.count == 0) {
+    fhs_marginal_set_free(&s);
+    return fhs_error_set(err, "release: no marginals to release");
+  }
+  *out = s;
+  return 0;
+}

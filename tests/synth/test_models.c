@@ -1,0 +1,206 @@
+/* Models: shape and types of the output, values that parse back under the schema,
+ * reproducibility, structure recovered (mst) or not (independent), and bad inputs. */
+#include <math.h>
+
+#include "check.h"
+#include "synth_internal.h"
+#include "synth_test.h"
+
+/* cat(4 + missing), integer numeric (4 bins), real numeric (3 bins, missing), datetime (3). */
+static void mixed_schema(fhs_schema *s) {
+  schema_begin(s, 4);
+  add_cat(s, "color", 4, true);
+  const double age[] = {17, 21, 30, 50, 91};
+  add_num(s, "age", FHS_COL_NUMERIC, age, 5, false);
+  const double w[] = {-1.5, 0.25, 3, 1e6};
+  add_num(s, "weight", FHS_COL_NUMERIC, w, 4, true);
+  const double t[] = {946684800, 978307200, 1009843200, 1041379200}; /* 2000..2003 */
+  add_num(s, "when", FHS_COL_DATETIME, t, 4, false);
+}
+
+static int tables_equal(const fhs_table *a, const fhs_table *b) {
+  if (a->n_rows != b->n_rows || a->n_columns != b->n_columns) return 0;
+  size_t n = a->n_rows;
+  for (size_t c = 0; c < a->n_columns; c++) {
+    const fhs_table_column *x = &a->columns[c], *y = &b->columns[c];
+    if (x->type != y->type || strcmp(x->name, y->name) || memcmp(x->valid, y->valid, n)) return 0;
+    if (x->i64 && memcmp(x->i64, y->i64, n * 8)) return 0;
+    if (x->f64 && memcmp(x->f64, y->f64, n * 8)) return 0;
+    if (x->codes && memcmp(x->codes, y->codes, n * 4)) return 0;
+  }
+  return 1;
+}
+
+static void test_output(const char *model) {
+  fhs_schema s;
+  mixed_schema(&s);
+  fhs_index_table real;
+  const long parent[] = {-1, 0, 1, -1};
+  const double p[] = {0, 0.7, 0.7, 0};
+  gen_data(&s, 5000, parent, p, 3, &real);
+  fhs_marginal_set exact, stats;
+  CHECK(count_all(&s, &real, 2, &exact) == 0);
+  fhs_error err;
+  CHECK_MSG(fhs_release(&exact, model, 1.0, 1e-6, NULL, &stats, &err) == 0, "%s", err.msg);
+  fhs_synth_model *m;
+  int rc = fhs_synth_fit(&stats, &s, model, NULL, &m, &err);
+  CHECK_MSG(rc == 0, "%s: %s", model, err.msg);
+  if (rc) return;
+  CHECK(strcmp(fhs_synth_model_name(m), model) == 0);
+  fhs_table t1, t2, t3, t4;
+  CHECK(fhs_synth_sample(m, 40000, 7, &t1, &err) == 0);
+  CHECK(fhs_synth_sample(m, 40000, 7, &t2, &err) == 0);
+  CHECK(fhs_synth_sample(m, 40000, 8, &t3, &err) == 0);
+  CHECK(t1.n_rows == 40000 && t1.n_columns == 4);
+  for (size_t c = 0; c < 4; c++) CHECK(strcmp(t1.columns[c].name, s.columns[c].name) == 0);
+  CHECK(t1.columns[0].type == FHS_VALUE_STRING && t1.columns[0].dict_len == 4);
+  CHECK(t1.columns[1].type == FHS_VALUE_INT64);
+  CHECK(t1.columns[2].type == FHS_VALUE_DOUBLE);
+  CHECK(t1.columns[3].type == FHS_VALUE_TIMESTAMP);
+  CHECK_MSG(tables_equal(&t1, &t2), "%s: same seed, different tables", model);
+  CHECK_MSG(!tables_equal(&t1, &t3), "%s: different seeds, same table", model);
+  /* one thread gives the same bytes as many */
+  fhs_synth_model *m1;
+  fhs_synth_options one = {0, 1};
+  CHECK(fhs_synth_fit(&stats, &s, model, &one, &m1, &err) == 0);
+  CHECK(fhs_synth_sample(m1, 40000, 7, &t4, &err) == 0);
+  CHECK_MSG(tables_equal(&t1, &t4), "%s: thread count changed the output", model);
+  fhs_synth_free(m1);
+  fhs_table_free(&t4);
+  /* every value parses back under the schema, into the same domain index the model drew */
+  fhs_index_table back, drawn;
+  rc = fhs_index_table_from_table(&s, &t1, &back, &err);
+  CHECK_MSG(rc == 0, "%s: %s", model, err.msg);
+  CHECK(fhs_synth_sample_indices(m, 40000, 7, &drawn, &err) == 0);
+  CHECK(rc == 0 && memcmp(back.index, drawn.index, 40000 * 4 * sizeof(uint16_t)) == 0);
+  size_t missing = 0;
+  for (size_t r = 0; r < 40000; r++) missing += !t1.columns[2].valid[r];
+  CHECK(missing > 0); /* the missing index is generated too: valid = 0 */
+  /* the synthetic 1-ways follow the real ones (small noise at eps 1, n 5000) */
+  fhs_colset ones[] = {{1, {0}}, {1, {1}}, {1, {2}}, {1, {3}}};
+  fhs_tvd_summary sum;
+  CHECK(fhs_tvd_index_tables(&s, &real, &back, ones, 4, &sum, &err) == 0);
+  CHECK_MSG(sum.mean[1] < 0.05, "%s: 1-way TVD %g", model, sum.mean[1]);
+  fhs_index_table_free(&back);
+  fhs_index_table_free(&drawn);
+  fhs_table_free(&t1), fhs_table_free(&t2), fhs_table_free(&t3);
+  fhs_synth_free(m);
+  fhs_marginal_set_free(&exact), fhs_marginal_set_free(&stats);
+  fhs_index_table_free(&real);
+  fhs_schema_free(&s);
+}
+
+/* A(5) -> B(5) strong, C(3) and D(4) independent: mst keeps A-B, independent cannot. */
+static void test_structure(void) {
+  fhs_schema s;
+  const size_t d[] = {5, 5, 3, 4};
+  cat_schema(&s, 4, d);
+  fhs_index_table real;
+  const long parent[] = {-1, 0, -1, -1};
+  const double p[] = {0, 0.8, 0, 0};
+  gen_data(&s, 50000, parent, p, 9, &real);
+  fhs_marginal_set exact;
+  CHECK(count_all(&s, &real, 2, &exact) == 0);
+  fhs_error err;
+  struct {
+    const char *model;
+    int exact;
+    double lo, hi;
+  } cases[] = {{"mst", 0, 0, 0.03}, {"independent", 0, 0.5, 1}, {"mst", 1, 0, 0.015}};
+  for (size_t k = 0; k < 3; k++) {
+    fhs_marginal_set stats;
+    int rc = cases[k].exact ? fhs_release_exact(&exact, cases[k].model, &stats, &err)
+                            : fhs_release(&exact, cases[k].model, 1.0, 1e-6, NULL, &stats, &err);
+    CHECK_MSG(rc == 0, "%s", err.msg);
+    fhs_synth_model *m;
+    CHECK(fhs_synth_fit(&stats, &s, cases[k].model, NULL, &m, &err) == 0);
+    fhs_index_table syn;
+    CHECK(fhs_synth_sample_indices(m, 50000, 1, &syn, &err) == 0);
+    double ab = tvd_pair(&s, &real, &syn, 0, 1), cd = tvd_pair(&s, &real, &syn, 2, 3);
+    CHECK_MSG(ab >= cases[k].lo && ab <= cases[k].hi, "%s%s: TVD(A,B) %g", cases[k].model,
+              cases[k].exact ? " (exact)" : "", ab);
+    CHECK_MSG(cd < 0.03, "%s: TVD(C,D) %g", cases[k].model, cd);
+    fhs_index_table_free(&syn);
+    fhs_synth_free(m);
+    fhs_marginal_set_free(&stats);
+  }
+  fhs_marginal_set_free(&exact);
+  fhs_index_table_free(&real);
+  fhs_schema_free(&s);
+}
+
+/* Many rare values (a 60-value column where 50 values are almost empty): compression merges
+ * them and the fit still matches the 1-way. */
+static void test_compression(void) {
+  fhs_schema s;
+  const size_t d[] = {60, 3};
+  cat_schema(&s, 2, d);
+  fhs_index_table real = {20000, 2, malloc(40000 * sizeof(uint16_t))};
+  uint64_t x = 1;
+  for (size_t r = 0; r < 20000; r++) {
+    uint16_t v = (uint16_t)(test_next(&x) % 10);
+    if (r % 1000 == 0) v = (uint16_t)(10 + r / 1000); /* 20 values with one row each */
+    real.index[r] = v;
+    real.index[20000 + r] = (uint16_t)(v % 3);
+  }
+  fhs_marginal_set exact, stats;
+  CHECK(count_all(&s, &real, 2, &exact) == 0);
+  fhs_error err;
+  CHECK(fhs_release(&exact, "mst", 1.0, 1e-6, NULL, &stats, &err) == 0);
+  fhs_synth_model *m;
+  CHECK(fhs_synth_fit(&stats, &s, "mst", NULL, &m, &err) == 0);
+  fhs_index_table syn;
+  CHECK(fhs_synth_sample_indices(m, 20000, 3, &syn, &err) == 0);
+  double t = tvd_pair(&s, &real, &syn, 0, 1);
+  CHECK_MSG(t < 0.05, "TVD %g", t);
+  fhs_index_table_free(&syn);
+  fhs_synth_free(m);
+  fhs_marginal_set_free(&exact), fhs_marginal_set_free(&stats);
+  fhs_index_table_free(&real);
+  fhs_schema_free(&s);
+}
+
+static void test_errors(void) {
+  fhs_schema s, other;
+  const size_t d[] = {3, 4}, d2[] = {3, 5};
+  cat_schema(&s, 2, d);
+  cat_schema(&other, 2, d2);
+  fhs_index_table real;
+  const long parent[] = {-1, 0};
+  const double p[] = {0, 0.5};
+  gen_data(&s, 1000, parent, p, 1, &real);
+  fhs_marginal_set exact;
+  CHECK(count_all(&s, &real, 2, &exact) == 0);
+  fhs_synth_model *m = NULL;
+  fhs_error err;
+  CHECK(fhs_synth_fit(&exact, &other, "mst", NULL, &m, &err) == -1 && strstr(err.msg, "c1") && !m);
+  CHECK(fhs_synth_fit(&exact, &other, "independent", NULL, &m, &err) == -1 && !m);
+  CHECK(fhs_synth_fit(&exact, &s, "gan", NULL, &m, &err) == -1 && strstr(err.msg, "unknown model"));
+  fhs_marginal_set partial = exact;
+  partial.count = 1; /* only the 1-way of c0 */
+  CHECK(fhs_synth_fit(&partial, &s, "mst", NULL, &m, &err) == -1 && strstr(err.msg, "\"c1\""));
+  CHECK(fhs_synth_fit(&exact, &s, NULL, NULL, &m, &err) == 0);
+  fhs_table t;
+  CHECK(fhs_synth_sample(m, 0, 1, &t, &err) == -1 && strstr(err.msg, "rows"));
+  CHECK(fhs_synth_sample(m, 1, 1, &t, &err) == 0 && t.n_rows == 1);
+  fhs_table_free(&t);
+  fhs_synth_free(m);
+  for (const char *const *n = fhs_synth_models(); *n; n++) {
+    CHECK(fhs_synth_fit(&exact, &s, *n, NULL, &m, &err) == 0);
+    fhs_synth_free(m);
+  }
+  CHECK(fhs_synthesize(&exact, &s, "independent", 10, 2, &t, &err) == 0 && t.n_rows == 10);
+  fhs_table_free(&t);
+  fhs_marginal_set_free(&exact);
+  fhs_index_table_free(&real);
+  fhs_schema_free(&s), fhs_schema_free(&other);
+}
+
+int main(void) {
+  test_output("mst");
+  test_output("independent");
+  test_structure();
+  test_compression();
+  test_errors();
+  return check_report("test_synth_models");
+}
