@@ -9,6 +9,7 @@
 
 #include "error.h"
 #include "fhe.h"
+#include "manifest.h"
 
 #define FHS_EXIT_OK 0
 #define FHS_EXIT_RUNTIME 1
@@ -53,7 +54,27 @@ int cli_load_eval_key(const char *path, fhs_context **ctx, fhs_eval_key *ek, fhs
 /* Reads a passphrase file (first line, without its line ending). */
 int cli_read_passphrase(const char *path, char **pass, size_t *len, fhs_error *err);
 
+/* The subcommands' work, callable from `run` (each cmd_* parses its options, then calls one). */
+int cli_keygen(const char *dir, size_t ring, const char *pass_file, fhs_error *err);
+int cli_encrypt(const char *input, const char *keys, const char *pass, const char *out, const char *schema_in,
+                const char *schema_out, size_t bins, const cli_common *common, fhs_error *err);
+int cli_fit(const char *data_path, const char *ek_path, const char *out, int ways, const char *marg, size_t memory,
+            const cli_common *common, fhs_error *err);
+typedef struct {
+  const char *stats, *keys, *schema, *out, *model, *pass;
+  double epsilon, delta, budget;
+  int have_epsilon, have_delta, have_budget, no_dp;
+  cli_common common;
+} cli_decrypt_args;
+int cli_decrypt(const cli_decrypt_args *a, fhs_error *err);
+int cli_output_format_ok(const char *path);
+int cli_synthesize(const char *stats_path, const char *schema_path, uint64_t rows, const char *model, uint64_t seed,
+                   const char *out, const cli_manifest_extra *extra, fhs_error *err);
+int cli_parse_privacy(const char *s, double *eps);
+
 int cmd_keygen(int argc, char **argv);
+int cmd_synthesize(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 int cmd_encrypt(int argc, char **argv);
 int cmd_fit(int argc, char **argv);
 int cmd_decrypt(int argc, char **argv);

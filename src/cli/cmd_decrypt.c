@@ -23,14 +23,9 @@ static const char USAGE[] =
     "  refuses one that would take the total past --budget (default 10, fixed when the ledger is\n"
     "  created). --no-dp writes exact counts: for the owner's own analysis only.\n";
 
-typedef struct {
-  const char *stats, *keys, *schema, *out, *model, *pass;
-  double epsilon, delta, budget;
-  int have_epsilon, have_delta, have_budget, no_dp;
-  cli_common common;
-} decrypt_args;
+typedef cli_decrypt_args decrypt_args;
 
-static int parse_privacy(const char *s, double *eps) {
+int cli_parse_privacy(const char *s, double *eps) {
   if (strcmp(s, "high") == 0) *eps = 0.3;
   else if (strcmp(s, "medium") == 0) *eps = 1.0;
   else if (strcmp(s, "low") == 0) *eps = 4.0;
@@ -63,7 +58,7 @@ static int parse(int argc, char **argv, decrypt_args *a) {
         break;
       case 'P':
         if (a->have_epsilon) return cli_fail(FHS_EXIT_USAGE, "decrypt: give one of --epsilon and --privacy");
-        if (parse_privacy(optarg, &a->epsilon) != 0)
+        if (cli_parse_privacy(optarg, &a->epsilon) != 0)
           return cli_fail(FHS_EXIT_USAGE, "decrypt: --privacy must be high, medium or low (got %s)", optarg);
         a->have_epsilon = 1;
         break;
@@ -133,7 +128,7 @@ static int to_marginals(const fhs_count_set *cs, const fhs_schema *schema, const
   return 0;
 }
 
-static int release(const decrypt_args *a, const fhs_marginal_set *exact, fhs_marginal_set *noisy, fhs_error *err) {
+static int release(const cli_decrypt_args *a, const fhs_marginal_set *exact, fhs_marginal_set *noisy, fhs_error *err) {
   if (a->no_dp) {
     if (!a->common.quiet)
       fprintf(stderr, "fhesynth: warning: --no-dp: %s holds exact counts, not differentially private; keep it to yourself\n",
@@ -156,6 +151,40 @@ static int release(const decrypt_args *a, const fhs_marginal_set *exact, fhs_mar
   return 0;
 }
 
+int cli_decrypt(const cli_decrypt_args *a, fhs_error *err) {
+  fhs_schema schema;
+  memset(&schema, 0, sizeof schema);
+  if (fhs_schema_read(a->schema, &schema, err) != 0) return -1;
+  fhs_context *ctx = NULL;
+  fhs_secret_key sk;
+  if (cli_load_secret_key(a->keys, a->pass, &ctx, &sk, err) != 0) {
+    fhs_schema_free(&schema);
+    return -1;
+  }
+  fhs_count_set cs;
+  fhs_marginal_set exact, noisy;
+  memset(&exact, 0, sizeof exact);
+  memset(&noisy, 0, sizeof noisy);
+  int rc = fhs_stats_decrypt(a->stats, &sk, &cs, err);
+  fhs_secret_key_free(&sk);
+  fhs_context_free(ctx);
+  if (rc == 0) {
+    rc = to_marginals(&cs, &schema, a->schema, a->stats, &exact, err);
+    fhs_count_set_free(&cs);
+  }
+  if (rc == 0) rc = release(a, &exact, &noisy, err);
+  if (rc == 0) rc = fhs_stats_json_write(&noisy, &schema, a->out, err);
+  if (rc == 0 && !a->common.quiet) {
+    if (a->no_dp) fprintf(stderr, "decrypt: %zu exact marginals -> %s\n", noisy.count, a->out);
+    else fprintf(stderr, "decrypt: %zu marginals released at epsilon %g, delta %.3g -> %s\n", noisy.count, noisy.epsilon,
+                 noisy.delta, a->out);
+  }
+  fhs_marginal_set_free(&exact);
+  fhs_marginal_set_free(&noisy);
+  fhs_schema_free(&schema);
+  return rc;
+}
+
 int cmd_decrypt(int argc, char **argv) {
   decrypt_args a;
   memset(&a, 0, sizeof a);
@@ -163,35 +192,5 @@ int cmd_decrypt(int argc, char **argv) {
   if (prc != 0) return prc < 0 ? FHS_EXIT_OK : prc;
   cli_apply_common(&a.common);
   fhs_error err = {{0}};
-  fhs_schema schema;
-  memset(&schema, 0, sizeof schema);
-  if (fhs_schema_read(a.schema, &schema, &err) != 0) return cli_fail_err(&err);
-  fhs_context *ctx = NULL;
-  fhs_secret_key sk;
-  if (cli_load_secret_key(a.keys, a.pass, &ctx, &sk, &err) != 0) {
-    fhs_schema_free(&schema);
-    return cli_fail_err(&err);
-  }
-  fhs_count_set cs;
-  fhs_marginal_set exact, noisy;
-  memset(&exact, 0, sizeof exact);
-  memset(&noisy, 0, sizeof noisy);
-  int rc = fhs_stats_decrypt(a.stats, &sk, &cs, &err);
-  fhs_secret_key_free(&sk);
-  fhs_context_free(ctx);
-  if (rc == 0) {
-    rc = to_marginals(&cs, &schema, a.schema, a.stats, &exact, &err);
-    fhs_count_set_free(&cs);
-  }
-  if (rc == 0) rc = release(&a, &exact, &noisy, &err);
-  if (rc == 0) rc = fhs_stats_json_write(&noisy, &schema, a.out, &err);
-  if (rc == 0 && !a.common.quiet) {
-    if (a.no_dp) fprintf(stderr, "decrypt: %zu exact marginals -> %s\n", noisy.count, a.out);
-    else fprintf(stderr, "decrypt: %zu marginals released at epsilon %g, delta %.3g -> %s\n", noisy.count, noisy.epsilon,
-                 noisy.delta, a.out);
-  }
-  fhs_marginal_set_free(&exact);
-  fhs_marginal_set_free(&noisy);
-  fhs_schema_free(&schema);
-  return rc == 0 ? FHS_EXIT_OK : cli_fail_err(&err);
+  return cli_decrypt(&a, &err) == 0 ? FHS_EXIT_OK : cli_fail_err(&err);
 }

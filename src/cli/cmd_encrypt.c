@@ -1,9 +1,11 @@
 /* fhesynth encrypt INPUT --keys KEYDIR --out DATA.fhe [--schema S] [--schema-out S] [--bins K] */
+#include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "datafile.h"
@@ -70,44 +72,65 @@ static char *default_schema_path(const char *out) {
   return p;
 }
 
-int cmd_encrypt(int argc, char **argv) {
-  encrypt_args a = {0};
-  a.bins = 16;
-  int prc = parse(argc, argv, &a);
-  if (prc != 0) return prc < 0 ? FHS_EXIT_OK : prc;
-  cli_apply_common(&a.common);
-  fhs_error err = {{0}};
+/* A new empty file ".NAME.XXXXXX" beside path (same directory, so a rename over path is atomic). */
+static char *temp_beside(const char *path, fhs_error *err) {
+  char *d = strdup(path), *b = strdup(path), *t = NULL;
+  if (d && b) {
+    const char *dir = dirname(d), *base = basename(b);
+    size_t n = strlen(dir) + strlen(base) + 16;
+    t = malloc(n);
+    if (t) snprintf(t, n, "%s/.%s.XXXXXX", dir, base);
+  }
+  free(d);
+  free(b);
+  if (!t) return fhs_error_set(err, "out of memory"), NULL;
+  int fd = mkstemp(t);
+  if (fd < 0) {
+    fhs_error_set(err, "%s: cannot create a file in its directory: %s", path, strerror(errno));
+    free(t);
+    return NULL;
+  }
+  close(fd);
+  return t;
+}
+
+int cli_encrypt(const char *input, const char *keys, const char *pass, const char *out, const char *schema_in,
+                const char *schema_out_opt, size_t bins, const cli_common *common, fhs_error *err) {
   fhs_context *ctx = NULL;
   fhs_secret_key sk;
-  if (cli_load_secret_key(a.keys, a.pass, &ctx, &sk, &err) != 0) return cli_fail_err(&err);
+  if (cli_load_secret_key(keys, pass, &ctx, &sk, err) != 0) return -1;
   fhs_schema schema;
   memset(&schema, 0, sizeof schema);
   int rc = 0;
   char *schema_out = NULL;
-  if (a.schema) {
-    rc = fhs_schema_read(a.schema, &schema, &err);
+  if (schema_in) {
+    rc = fhs_schema_read(schema_in, &schema, err);
   } else {
     fhs_infer_options io = fhs_infer_defaults();
-    io.bins = (size_t)a.bins;
-    rc = fhs_schema_infer(a.input, &io, &schema, &err);
-    schema_out = a.schema_out ? strdup(a.schema_out) : default_schema_path(a.out);
-    if (rc == 0 && !schema_out) rc = fhs_error_set(&err, "out of memory");
+    io.bins = bins;
+    rc = fhs_schema_infer(input, &io, &schema, err);
+    schema_out = schema_out_opt ? strdup(schema_out_opt) : default_schema_path(out);
+    if (rc == 0 && !schema_out) rc = fhs_error_set(err, "out of memory");
   }
-  fhs_csv_reader *reader = rc == 0 ? fhs_csv_open(a.input, &err) : NULL;
-  fhs_encoder *enc = reader ? fhs_encoder_create(&schema, reader, ctx->n, &err) : NULL;
+  fhs_csv_reader *reader = rc == 0 ? fhs_csv_open(input, err) : NULL;
+  fhs_encoder *enc = reader ? fhs_encoder_create(&schema, reader, ctx->n, err) : NULL;
   if (rc == 0 && !enc) rc = -1;
   cli_progress prog;
-  cli_progress_init(&prog, "encrypt", &a.common);
-  if (rc == 0) rc = fhs_data_encrypt(enc, &schema, &sk, a.out, schema.rows, cli_progress_cb, &prog, &err);
+  cli_progress_init(&prog, "encrypt", common);
+  /* the schema is written once the data is (a DATA.fhe without its schema can't be used), so
+   * the data goes to a temporary name beside OUT first and replaces OUT only once the schema is
+   * written too: a failed run leaves an existing OUT as it was */
+  char *data_tmp = NULL;
+  if (rc == 0 && schema_out && !(data_tmp = temp_beside(out, err))) rc = -1;
+  if (rc == 0) rc = fhs_data_encrypt(enc, &schema, &sk, data_tmp ? data_tmp : out, schema.rows, cli_progress_cb, &prog, err);
   cli_progress_done(&prog);
-  /* the schema is written once the data is; if that fails, the new data goes too (a DATA.fhe
-   * without its schema can't be used) */
-  if (rc == 0 && schema_out && fhs_schema_write(&schema, schema_out, &err) != 0) {
-    remove(a.out);
-    rc = -1;
-  }
-  if (rc == 0 && !a.common.quiet)
-    fprintf(stderr, "encrypt: %llu rows -> %s%s%s\n", (unsigned long long)fhs_encoder_rows(enc), a.out,
+  if (rc == 0 && schema_out && fhs_schema_write(&schema, schema_out, err) != 0) rc = -1;
+  if (rc == 0 && data_tmp && rename(data_tmp, out) != 0)
+    rc = fhs_error_set(err, "%s: cannot replace it: %s", out, strerror(errno));
+  if (data_tmp && rc != 0) remove(data_tmp);
+  free(data_tmp);
+  if (rc == 0 && !common->quiet)
+    fprintf(stderr, "encrypt: %llu rows -> %s%s%s\n", (unsigned long long)fhs_encoder_rows(enc), out,
             schema_out ? ", schema -> " : "", schema_out ? schema_out : "");
   fhs_encoder_free(enc);
   if (reader) fhs_csv_close(reader);
@@ -115,5 +138,17 @@ int cmd_encrypt(int argc, char **argv) {
   free(schema_out);
   fhs_secret_key_free(&sk);
   fhs_context_free(ctx);
-  return rc == 0 ? FHS_EXIT_OK : cli_fail_err(&err);
+  return rc;
+}
+
+int cmd_encrypt(int argc, char **argv) {
+  encrypt_args a = {0};
+  a.bins = 16;
+  int prc = parse(argc, argv, &a);
+  if (prc != 0) return prc < 0 ? FHS_EXIT_OK : prc;
+  cli_apply_common(&a.common);
+  fhs_error err = {{0}};
+  if (cli_encrypt(a.input, a.keys, a.pass, a.out, a.schema, a.schema_out, (size_t)a.bins, &a.common, &err) != 0)
+    return cli_fail_err(&err);
+  return FHS_EXIT_OK;
 }

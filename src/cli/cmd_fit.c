@@ -7,6 +7,32 @@
 #include "cli.h"
 #include "stats.h"
 
+int cli_fit(const char *data_path, const char *ek_path, const char *out, int ways, const char *marg, size_t memory,
+            const cli_common *common, fhs_error *err) {
+  fhs_context *ctx = NULL;
+  fhs_eval_key ek;
+  if (cli_load_eval_key(ek_path, &ctx, &ek, err) != 0) return -1;
+  fhs_data_reader *data = fhs_data_open(data_path, err);
+  fhs_marginal_list list = {0, NULL};
+  int rc = data ? 0 : -1;
+  if (rc == 0) {
+    uint32_t cols = fhs_data_header_of(data)->n_columns;
+    rc = marg ? fhs_marginal_list_parse(marg, cols, &list, err) : fhs_marginal_list_all(cols, ways, &list, err);
+  }
+  cli_progress prog;
+  cli_progress_init(&prog, "fit", common);
+  fhs_fit_options fo = {memory, cli_progress_cb, &prog};
+  double t0 = cli_now();
+  if (rc == 0) rc = fhs_fit(data, &ek, &list, &fo, out, err);
+  cli_progress_done(&prog);
+  if (rc == 0 && !common->quiet) fprintf(stderr, "fit: %zu marginals -> %s (%.1f s)\n", list.count, out, cli_now() - t0);
+  fhs_marginal_list_free(&list);
+  fhs_data_close(data);
+  fhs_eval_key_free(&ek);
+  fhs_context_free(ctx);
+  return rc;
+}
+
 static const char USAGE[] =
     "usage: fhesynth fit DATA.fhe --eval-key eval.key --out STATS.fhe [--ways 1|2|3]\n"
     "                    [--marginals \"0,1;2,3,4\"] [--memory MIB]\n"
@@ -52,29 +78,7 @@ int cmd_fit(int argc, char **argv) {
   if (!ek_path || !out) return cli_fail(FHS_EXIT_USAGE, "fit: --eval-key and --out are required");
   if (marg && ways_given) return cli_fail(FHS_EXIT_USAGE, "fit: --ways and --marginals exclude each other");
   cli_apply_common(&common);
-  const char *data_path = argv[optind];
   fhs_error err = {{0}};
-  fhs_context *ctx = NULL;
-  fhs_eval_key ek;
-  if (cli_load_eval_key(ek_path, &ctx, &ek, &err) != 0) return cli_fail_err(&err);
-  fhs_data_reader *data = fhs_data_open(data_path, &err);
-  fhs_marginal_list list = {0, NULL};
-  int rc = data ? 0 : -1;
-  if (rc == 0) {
-    uint32_t cols = fhs_data_header_of(data)->n_columns;
-    rc = marg ? fhs_marginal_list_parse(marg, cols, &list, &err) : fhs_marginal_list_all(cols, (int)ways, &list, &err);
-  }
-  cli_progress prog;
-  cli_progress_init(&prog, "fit", &common);
-  fhs_fit_options fo = {(size_t)memory, cli_progress_cb, &prog};
-  double t0 = cli_now();
-  if (rc == 0) rc = fhs_fit(data, &ek, &list, &fo, out, &err);
-  cli_progress_done(&prog);
-  if (rc == 0 && !common.quiet)
-    fprintf(stderr, "fit: %zu marginals -> %s (%.1f s)\n", list.count, out, cli_now() - t0);
-  fhs_marginal_list_free(&list);
-  fhs_data_close(data);
-  fhs_eval_key_free(&ek);
-  fhs_context_free(ctx);
-  return rc == 0 ? FHS_EXIT_OK : cli_fail_err(&err);
+  if (cli_fit(argv[optind], ek_path, out, (int)ways, marg, (size_t)memory, &common, &err) != 0) return cli_fail_err(&err);
+  return FHS_EXIT_OK;
 }

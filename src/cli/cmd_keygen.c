@@ -25,7 +25,7 @@ static int write_record(const char *dir, const char *name, uint8_t *buf, size_t 
   return rc;
 }
 
-static int generate(const char *dir, size_t ring, const char *pass_file, fhs_error *err) {
+int cli_keygen(const char *dir, size_t ring, const char *pass_file, fhs_error *err) {
   fhs_context *ctx = fhs_context_create(ring, err);
   if (!ctx) return -1;
   fhs_secret_key sk;
@@ -107,7 +107,7 @@ int cmd_keygen(int argc, char **argv) {
   if (!force && stat(probe, &st) == 0)
     return cli_fail(FHS_EXIT_RUNTIME, "%s: a secret key already exists (data encrypted under it would be lost); use --force to replace it", probe);
   fhs_error err = {{0}};
-  if (generate(out, (size_t)ring, pass, &err) != 0) return cli_fail_err(&err);
+  if (cli_keygen(out, (size_t)ring, pass, &err) != 0) return cli_fail_err(&err);
   if (!common.quiet) fprintf(stderr, "keygen: wrote %s/secret.key (keep it private), public.key, eval.key\n", out);
   return FHS_EXIT_OK;
 }

@@ -1,4 +1,6 @@
 /* fhesynth: the command-line tool. Dispatches to one subcommand (cmd_*.c). */
+#include <sodium.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -19,6 +21,8 @@ static const command COMMANDS[] = {
     {"encrypt", cmd_encrypt, "encrypt a CSV or Parquet table into DATA.fhe (owner)"},
     {"fit", cmd_fit, "compute marginal counts on the ciphertexts into STATS.fhe (server)"},
     {"decrypt", cmd_decrypt, "decrypt STATS.fhe and release noisy marginals as STATS.json (owner)"},
+    {"synthesize", cmd_synthesize, "fit a synthesizer to STATS.json and write synthetic rows (owner)"},
+    {"run", cmd_run, "the whole pipeline locally: keygen, encrypt, fit, decrypt, synthesize"},
     {"inspect", cmd_inspect, "say what an fhesynth file is"},
 };
 
@@ -48,6 +52,10 @@ int main(int argc, char **argv) {
           printf("fhesynth %s\n", FHS_VERSION);
           return FHS_EXIT_OK;
         }
+      /* before any subcommand: some paths (a passphrase-protected secret.key) reach libsodium
+       * (sodium_malloc) before anything else has initialised it, and it aborts then */
+      opterr = 0; /* each subcommand reports a bad option itself, in one line */
+      if (sodium_init() < 0) return cli_fail(FHS_EXIT_RUNTIME, "libsodium failed to initialise (no entropy source?)");
       return COMMANDS[i].run(argc - 1, argv + 1);
     }
   return cli_fail(FHS_EXIT_USAGE, "unknown command \"%s\" (fhesynth --help lists them)", argv[1]);
