@@ -123,7 +123,7 @@ static void stage_fit(const job *j) {
   uint32_t cols = fhs_data_header_of(d)->n_columns;
   if ((j->marginals ? fhs_marginal_list_parse(j->marginals, cols, &list, &err) : fhs_marginal_list_all(cols, 2, &list, &err)))
     die("marginals", &err);
-  fhs_fit_options fo = {1024, NULL, NULL};
+  fhs_stats_fit_options fo = {1024, NULL, NULL};
   if (fhs_fit(d, &ek, &list, &fo, j->stats, &err)) die("fit", &err);
 }
 

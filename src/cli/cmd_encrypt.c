@@ -117,18 +117,23 @@ int cli_encrypt(const char *input, const char *keys, const char *pass, const cha
   if (rc == 0 && !enc) rc = -1;
   cli_progress prog;
   cli_progress_init(&prog, "encrypt", common);
-  /* the schema is written once the data is (a DATA.fhe without its schema can't be used), so
-   * the data goes to a temporary name beside OUT first and replaces OUT only once the schema is
-   * written too: a failed run leaves an existing OUT as it was */
-  char *data_tmp = NULL;
+  /* DATA.fhe and its schema go together (a DATA.fhe without its schema can't be used): both are
+   * written to temporary names beside their targets first and renamed over them only once both
+   * are complete, so a failed run leaves existing files as they were */
+  char *data_tmp = NULL, *schema_tmp = NULL;
   if (rc == 0 && schema_out && !(data_tmp = temp_beside(out, err))) rc = -1;
+  if (rc == 0 && schema_out && !(schema_tmp = temp_beside(schema_out, err))) rc = -1;
   if (rc == 0) rc = fhs_data_encrypt(enc, &schema, &sk, data_tmp ? data_tmp : out, schema.rows, cli_progress_cb, &prog, err);
   cli_progress_done(&prog);
-  if (rc == 0 && schema_out && fhs_schema_write(&schema, schema_out, err) != 0) rc = -1;
+  if (rc == 0 && schema_tmp && fhs_schema_write(&schema, schema_tmp, err) != 0) rc = -1;
   if (rc == 0 && data_tmp && rename(data_tmp, out) != 0)
     rc = fhs_error_set(err, "%s: cannot replace it: %s", out, strerror(errno));
+  if (rc == 0 && schema_tmp && rename(schema_tmp, schema_out) != 0)
+    rc = fhs_error_set(err, "%s: cannot replace it: %s", schema_out, strerror(errno));
   if (data_tmp && rc != 0) remove(data_tmp);
+  if (schema_tmp && rc != 0) remove(schema_tmp);
   free(data_tmp);
+  free(schema_tmp);
   if (rc == 0 && !common->quiet)
     fprintf(stderr, "encrypt: %llu rows -> %s%s%s\n", (unsigned long long)fhs_encoder_rows(enc), out,
             schema_out ? ", schema -> " : "", schema_out ? schema_out : "");

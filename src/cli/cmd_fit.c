@@ -21,7 +21,7 @@ int cli_fit(const char *data_path, const char *ek_path, const char *out, int way
   }
   cli_progress prog;
   cli_progress_init(&prog, "fit", common);
-  fhs_fit_options fo = {memory, cli_progress_cb, &prog};
+  fhs_stats_fit_options fo = {memory, cli_progress_cb, &prog};
   double t0 = cli_now();
   if (rc == 0) rc = fhs_fit(data, &ek, &list, &fo, out, err);
   cli_progress_done(&prog);

@@ -20,7 +20,7 @@ typedef struct {
   const fhs_context *ctx;
   const fhs_eval_key *ek;
   const fhs_marginal_list *list;
-  const fhs_fit_options *opts;
+  const fhs_stats_fit_options *opts;
   fhs_ciphertext *cache;  /* n_blocks x total_domain when everything fits, else one block */
   int cache_all;
   uint64_t ct_bytes;
@@ -295,7 +295,7 @@ static int write_stats(fit_state *s, fhs_packer *packer, uint64_t cells, const c
 }
 
 int fhs_fit(fhs_data_reader *data, const fhs_eval_key *ek, const fhs_marginal_list *list,
-            const fhs_fit_options *opts, const char *out_path, fhs_error *err) {
+            const fhs_stats_fit_options *opts, const char *out_path, fhs_error *err) {
   fit_state s;
   memset(&s, 0, sizeof s);
   s.data = data;

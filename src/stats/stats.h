@@ -47,7 +47,7 @@ typedef struct {
   size_t memory_mib;          /* budget for accumulators and cached ciphertexts (default 1024) */
   fhs_progress_fn progress;   /* may be NULL */
   void *progress_user;
-} fhs_fit_options;
+} fhs_stats_fit_options;
 
 /* The galois elements a server needs for fit at ring degree n (fhs_galois_elt_pack 1..log2 n). */
 size_t fhs_fit_galois_elements(const fhs_context *ctx, uint64_t *elts, size_t max);
@@ -55,7 +55,7 @@ size_t fhs_fit_galois_elements(const fhs_context *ctx, uint64_t *elts, size_t ma
 /* Server side: computes the listed marginals of the data and writes STATS.fhe atomically.
  * Refuses data made for other parameters or another key. */
 int fhs_fit(fhs_data_reader *data, const fhs_eval_key *ek, const fhs_marginal_list *list,
-            const fhs_fit_options *opts, const char *out_path, fhs_error *err);
+            const fhs_stats_fit_options *opts, const char *out_path, fhs_error *err);
 
 /* Owner side: exact counts of every marginal in a STATS.fhe. */
 typedef struct {

@@ -13,7 +13,10 @@
  *    are present (an all2way or --no-dp release), Kruskal keeps the maximum spanning forest by
  *    mutual information of the clipped tables (Chow-Liu): a tree is what can be sampled
  *    exactly and estimated in closed form on its junction tree.
- * 3. Weighted least squares over the marginal polytope of the tree, by entropic mirror descent
+ * 3. Before fitting, each noisy edge table is shrunk towards independence by the positive-part
+ *    James-Stein factor (shrink_edge): a wide table whose noise dwarfs its counts is then
+ *    read as "nearly independent" rather than as structure. Post-processing again.
+ * 4. Weighted least squares over the marginal polytope of the tree, by entropic mirror descent
  *    on the log-potentials (McKenna, Sheldon, Miklau 2019, "Graphical-model based estimation
  *    and inference for differential privacy"): minimise
  *        L(mu) = 1/2 sum_measurements sum_cells (N mu_cell - y_cell)^2 / var_cell
@@ -22,7 +25,8 @@
  *    Each step theta -= alpha grad_mu L, with a backtracking line search on alpha. The result
  *    is non-negative and consistent by construction (all marginals come from one p), and every
  *    measurement of an attribute (its 1-way and the 2-ways that contain it) informs it with
- *    its own precision.
+ *    its own precision. The descent starts from the tree distribution of the clipped tables
+ *    themselves (warm_start), which is already the answer for exact tables.
  * Exact (sigma 0) measurements get unit weights: then the minimum is the data's own tree
  * projection. */
 #include <math.h>
@@ -42,7 +46,7 @@ static const fhs_marginal *one_way(const fhs_marginal_set *s, size_t a) {
 
 /* The 1-way counts of attribute a: its own marginal, else summed from the first larger one
  * that contains it. Returns a malloc'ed array of full-domain counts, or NULL. */
-static double *counts_1way(const fhs_marginal_set *s, size_t a, size_t d, double *sigma) {
+double *fhs_synth_counts_1way(const fhs_marginal_set *s, size_t a, size_t d, double *sigma) {
   double *y = calloc(d, sizeof *y);
   if (!y) return NULL;
   const fhs_marginal *m = one_way(s, a);
@@ -80,7 +84,7 @@ int fhs_tree_fit_independent(fhs_tree_model *t, const fhs_marginal_set *stats,
     return -1;
   for (size_t a = 0; a < t->n; a++) {
     double sigma;
-    double *y = counts_1way(stats, a, t->dom[a], &sigma);
+    double *y = fhs_synth_counts_1way(stats, a, t->dom[a], &sigma);
     if (!y) {
       fhs_tree_free(t);
       return fhs_error_set(err, "stats: no marginal covers column \"%s\"", schema->columns[a].name);
@@ -128,7 +132,10 @@ static int compress_attribute(fhs_tree_model *t, size_t a, const double *y, doub
   t->from_comp[a][kept] = FHS_ENCODE_PAD;
   t->dom[a] = kept + 1;
   int rc = fhs_alias_build(&t->bucket[a], w, rare);
-  free(w);
+  double sum = 0;
+  for (size_t i = 0; i < rare; i++) sum += w[i];
+  for (size_t i = 0; i < rare; i++) w[i] = sum > 0 ? w[i] / sum : 1.0 / (double)rare;
+  t->bucket_p[a] = w; /* owned by the model now */
   return rc;
 }
 
@@ -254,6 +261,8 @@ static int choose_tree(fhs_tree_model *t, const fhs_marginal_set *s, const fhs_m
 typedef struct {
   size_t off;    /* where the clique's table starts in theta / mu / grad */
   size_t size;
+  size_t attr;   /* the attribute (1-way) or the child of the edge (2-way) */
+  int edge;
   double *y, *w; /* compressed counts and weights in the clique's layout */
 } measurement;
 
@@ -393,10 +402,71 @@ static void mirror_descent(const md_ctx *c, double *theta, double *mu, double *w
     if (!ok) break; /* no step decreases the loss: converged to machine precision */
     memcpy(theta, theta2, n * sizeof *theta);
     memcpy(mu, mu2, n * sizeof *mu);
-    /* stop once 50 steps in a row gained less than 1e-9 of the loss */
-    flat = cur - next < 1e-9 * cur ? flat + 1 : 0;
+    /* Stop once 20 steps in a row gained less than 1e-9 of the loss or less than 1e-3 in
+     * absolute terms: the loss is a sum of squared residuals in units of their variance, so
+     * 1e-3 is far below anything the noise lets us tell apart. */
+    flat = cur - next < fmax(1e-9 * cur, 1e-3) ? flat + 1 : 0;
     cur = loss(c, mu, grad);
-    if (flat >= 50) break;
+    if (flat >= 20) break;
+  }
+}
+
+/* James-Stein shrinkage of a noisy edge table towards independence (positive-part, Lindley's
+ * form: the target, row sums x column sums / total, is itself fitted from the table). With
+ * z = (y - target) / sd cell by cell, y becomes target + max(0, 1 - (k - r - 2) / |z|^2) (y -
+ * target), k cells, r = rows + columns - 1 fitted dimensions. A large table measured with
+ * noise much larger than its counts (age x fnlwgt at epsilon 1: 8,500 cells of ~6 rows, noise
+ * sd ~38) is then taken as nearly independent instead of fitting the noise; a table with real
+ * structure (relationship x sex) is left almost as measured. For Gaussian noise this dominates
+ * the raw table in mean squared error; it reads only released values (post-processing). */
+static void shrink_edge(measurement *m, size_t dp, size_t dc) {
+  double *rs = calloc(dp, sizeof *rs), *cs = calloc(dc, sizeof *cs), tot = 0, z2 = 0;
+  if (!rs || !cs) {
+    free(rs), free(cs);
+    return; /* shrinkage is an improvement, not a requirement */
+  }
+  for (size_t i = 0; i < dp; i++)
+    for (size_t j = 0; j < dc; j++) rs[i] += m->y[i * dc + j], cs[j] += m->y[i * dc + j];
+  for (size_t i = 0; i < dp; i++) tot += rs[i] = rs[i] > 0 ? rs[i] : 0;
+  for (size_t j = 0; j < dc; j++) cs[j] = cs[j] > 0 ? cs[j] : 0;
+  double k = (double)(dp * dc), r = (double)(dp + dc - 1);
+  if (tot > 0 && k > r + 2) {
+    for (size_t i = 0; i < dp; i++)
+      for (size_t j = 0; j < dc; j++) {
+        double d = m->y[i * dc + j] - rs[i] * cs[j] / tot;
+        z2 += d * d * m->w[i * dc + j];
+      }
+    double lambda = z2 > 0 ? 1.0 - (k - r - 2) / z2 : 0;
+    if (lambda < 0) lambda = 0;
+    for (size_t i = 0; i < dp; i++)
+      for (size_t j = 0; j < dc; j++) {
+        double t = rs[i] * cs[j] / tot;
+        m->y[i * dc + j] = t + lambda * (m->y[i * dc + j] - t);
+      }
+  }
+  free(rs), free(cs);
+}
+
+/* Starting point: the tree distribution of the clipped measurements themselves,
+ * p(root) prod p(child | parent), floored so that no cell starts at probability 0 (mirror
+ * descent moves log-probabilities and could never revive an exact zero). For exact tables this
+ * is already the optimum; for noisy ones it saves most of the iterations. */
+#define WARM_FLOOR 1e-9
+static void warm_start(const md_ctx *c, double *theta) {
+  const fhs_tree_model *t = c->t;
+  for (size_t i = 0; i < c->n_meas; i++) {
+    const measurement *m = &c->meas[i];
+    if (!m->edge && t->parent[m->attr] != SIZE_MAX) continue;
+    size_t dc = t->dom[m->attr], rows = m->size / dc;
+    for (size_t r = 0; r < rows; r++) {
+      const double *y = m->y + r * dc;
+      double sum = 0;
+      for (size_t j = 0; j < dc; j++) sum += y[j] > 0 ? y[j] : 0;
+      for (size_t j = 0; j < dc; j++) {
+        double p = sum > 0 ? (y[j] > 0 ? y[j] : 0) / sum : 1.0 / (double)dc;
+        theta[m->off + r * dc + j] = log(p + WARM_FLOOR);
+      }
+    }
   }
 }
 
@@ -436,17 +506,18 @@ static int md_setup(md_ctx *c, const fhs_tree_model *t, const fhs_marginal_set *
     const fhs_marginal *m = one_way(s, a);
     if (m) {
       measurement *x = &c->meas[c->n_meas++];
-      x->off = c->node_off[a], x->size = t->dom[a];
+      x->off = c->node_off[a], x->size = t->dom[a], x->attr = a, x->edge = 0;
       if (compress_table(t, m, &x->y, &x->w)) return -1;
     }
     if (!edges[a]) continue;
     measurement *x = &c->meas[c->n_meas++];
     size_t p = t->parent[a], dp = t->dom[p], dc = t->dom[a];
-    x->off = c->edge_off[a], x->size = dp * dc;
+    x->off = c->edge_off[a], x->size = dp * dc, x->attr = a, x->edge = 1;
     double *y, *w;
     if (compress_table(t, edges[a], &y, &w)) return -1;
     if (edges[a]->cols[0] == p) {
       x->y = y, x->w = w;
+      if (edges[a]->sigma > 0) shrink_edge(x, dp, dc);
       continue;
     }
     /* the marginal is (child, parent): transpose into the clique's (parent, child) layout */
@@ -458,11 +529,12 @@ static int md_setup(md_ctx *c, const fhs_tree_model *t, const fhs_marginal_set *
           x->y[xp * dc + xc] = y[xc * dp + xp], x->w[xp * dc + xc] = w[xc * dp + xp];
     free(y), free(w);
     if (!x->y || !x->w) return -1;
+    if (edges[a]->sigma > 0) shrink_edge(x, dp, dc);
   }
   return 0;
 }
 
-static double rows_estimate(const fhs_marginal_set *s) {
+double fhs_synth_rows_estimate(const fhs_marginal_set *s) {
   if (s->rows > 0) return (double)s->rows;
   double tot = 0;
   size_t n = 0;
@@ -475,7 +547,7 @@ static int compress_all(fhs_tree_model *t, const fhs_marginal_set *s, const fhs_
                         fhs_error *err) {
   for (size_t a = 0; a < t->n; a++) {
     double sigma = 0;
-    double *y = counts_1way(s, a, t->full[a], &sigma);
+    double *y = fhs_synth_counts_1way(s, a, t->full[a], &sigma);
     if (!y)
       return fhs_error_set(err, "stats: no marginal covers column \"%s\"", schema->columns[a].name);
     int rc = compress_attribute(t, a, y, sigma);
@@ -489,7 +561,7 @@ static int fit_tree(fhs_tree_model *t, const fhs_marginal_set *s, const fhs_sche
                     size_t iterations, fhs_error *err) {
   md_ctx c;
   memset(&c, 0, sizeof c);
-  c.n_rows = rows_estimate(s);
+  c.n_rows = fhs_synth_rows_estimate(s);
   if (!(c.n_rows >= 1)) return fhs_error_set(err, "stats: the marginals hold no rows");
   if (compress_all(t, s, schema, err)) return -1;
   const fhs_marginal **edges = calloc(t->n, sizeof *edges);
@@ -506,6 +578,7 @@ static int fit_tree(fhs_tree_model *t, const fhs_marginal_set *s, const fhs_sche
   int rc = 0;
   if (!theta || !mu || !scratch || !work)
     rc = fhs_error_set(err, "synth: out of memory for estimation");
+  if (rc == 0) warm_start(&c, theta);
   if (rc == 0) mirror_descent(&c, theta, mu, work, scratch, iterations ? iterations : DEFAULT_ITERATIONS);
   for (size_t a = 0; rc == 0 && a < t->n; a++) {
     t->node[a] = malloc(t->dom[a] * sizeof **t->node);

@@ -5,8 +5,9 @@
  * add a model (copula, neural): write its fhs_synth_model_ops in its own file and add it to
  * `models` below.
  *
- * Reproducibility: rows are drawn in chunks of CHUNK_ROWS, chunk k from its own ChaCha20
- * stream (nonce k), indices first and then values. The output depends only on the model, the
+ * Reproducibility: a model draws all indices from streams of the seed in its own nonce domains
+ * (FHS_NONCE_*); values are then drawn in chunks of FHS_SYNTH_CHUNK_ROWS rows, chunk k from the
+ * ChaCha20 stream with nonce FHS_NONCE_DECODE + k. The output depends only on the model, the
  * seed and the row count, never on the thread count or scheduling. */
 #include <math.h>
 #include <omp.h>
@@ -14,8 +15,6 @@
 #include <string.h>
 
 #include "synth_internal.h"
-
-#define CHUNK_ROWS ((size_t)16384)
 
 static const fhs_synth_model_ops *const models[] = {
     &fhs_synth_mst_ops,
@@ -27,7 +26,7 @@ struct fhs_synth_model {
   const fhs_synth_model_ops *ops;
   void *state;
   const fhs_schema *schema;
-  int threads;
+  fhs_synth_options opts;
 };
 
 /* Kept in step with `models` (a test checks that every name fits). */
@@ -45,11 +44,11 @@ int fhs_synth_fit(const fhs_marginal_set *stats, const fhs_schema *schema, const
   for (size_t i = 0; i < N_MODELS && !ops; i++)
     if (strcmp(models[i]->name, model) == 0) ops = models[i];
   if (!ops) return fhs_error_set(err, "synth: unknown model \"%.60s\" (known: mst, independent)", model);
-  fhs_synth_options o = {0, 0};
+  fhs_synth_options o = {0, 0, 0};
   if (opts) o = *opts;
   fhs_synth_model *m = calloc(1, sizeof *m);
   if (!m) return fhs_error_set(err, "synth: out of memory");
-  m->ops = ops, m->schema = schema, m->threads = o.threads;
+  m->ops = ops, m->schema = schema, m->opts = o;
   if (ops->fit(stats, schema, &o, &m->state, err)) {
     free(m);
     return -1;
@@ -157,49 +156,10 @@ static void decode_cell(const fhs_column *col, fhs_table_column *tc, size_t r, u
 
 /* ---------- sampling ---------- */
 
-/* Draws chunk k (rows [k C, k C + n)) into idx with the given stride, then, when t is not
- * NULL, decodes it into the table from the same stream. */
-static void sample_chunk(const fhs_synth_model *m, uint64_t seed, size_t k, size_t n,
-                         uint16_t *idx, size_t stride, fhs_table *t) {
-  fhs_synth_stream s;
-  fhs_synth_stream_init(&s, seed, k);
-  m->ops->draw(m->state, &s, n, idx, stride);
-  if (t)
-    for (size_t c = 0; c < m->schema->n_columns; c++)
-      for (size_t r = 0; r < n; r++)
-        decode_cell(&m->schema->columns[c], &t->columns[c], k * CHUNK_ROWS + r, idx[c * stride + r], &s);
-  fhs_synth_stream_wipe(&s);
-}
-
 static int check_rows(uint64_t rows, size_t n_cols, fhs_error *err) {
   if (rows == 0) return fhs_error_set(err, "synth: rows must be at least 1");
   if (rows > (uint64_t)(SIZE_MAX / 16) / (n_cols ? n_cols : 1))
     return fhs_error_set(err, "synth: %llu rows is too many", (unsigned long long)rows);
-  return 0;
-}
-
-int fhs_synth_sample(const fhs_synth_model *m, uint64_t rows, uint64_t seed, fhs_table *out,
-                     fhs_error *err) {
-  memset(out, 0, sizeof *out);
-  size_t nc = m->schema->n_columns;
-  if (check_rows(rows, nc, err)) return -1;
-  fhs_table t;
-  if (alloc_table(m->schema, (size_t)rows, &t, err)) return -1;
-  size_t chunks = ((size_t)rows + CHUNK_ROWS - 1) / CHUNK_ROWS;
-  int threads = m->threads > 0 ? m->threads : omp_get_max_threads();
-  uint16_t *buf = malloc((size_t)threads * CHUNK_ROWS * (nc ? nc : 1) * sizeof *buf);
-  if (!buf) {
-    fhs_table_free(&t);
-    return fhs_error_set(err, "synth: out of memory for sampling");
-  }
-#pragma omp parallel for schedule(dynamic) num_threads(threads)
-  for (size_t k = 0; k < chunks; k++) {
-    size_t n = k + 1 < chunks ? CHUNK_ROWS : (size_t)rows - k * CHUNK_ROWS;
-    uint16_t *idx = buf + (size_t)omp_get_thread_num() * CHUNK_ROWS * nc;
-    sample_chunk(m, seed, k, n, idx, CHUNK_ROWS, &t);
-  }
-  free(buf);
-  *out = t;
   return 0;
 }
 
@@ -210,14 +170,40 @@ int fhs_synth_sample_indices(const fhs_synth_model *m, uint64_t rows, uint64_t s
   if (check_rows(rows, nc, err)) return -1;
   uint16_t *idx = malloc((size_t)rows * (nc ? nc : 1) * sizeof *idx);
   if (!idx) return fhs_error_set(err, "synth: out of memory for sampling");
-  size_t chunks = ((size_t)rows + CHUNK_ROWS - 1) / CHUNK_ROWS;
-  int threads = m->threads > 0 ? m->threads : omp_get_max_threads();
-#pragma omp parallel for schedule(dynamic) num_threads(threads)
-  for (size_t k = 0; k < chunks; k++) {
-    size_t n = k + 1 < chunks ? CHUNK_ROWS : (size_t)rows - k * CHUNK_ROWS;
-    sample_chunk(m, seed, k, n, idx + k * CHUNK_ROWS, (size_t)rows, NULL);
+  if (m->ops->draw(m->state, &m->opts, seed, (size_t)rows, idx, err)) {
+    free(idx);
+    return -1;
   }
   out->index = idx, out->n_rows = (size_t)rows, out->n_cols = nc;
+  return 0;
+}
+
+int fhs_synth_sample(const fhs_synth_model *m, uint64_t rows, uint64_t seed, fhs_table *out,
+                     fhs_error *err) {
+  memset(out, 0, sizeof *out);
+  fhs_index_table idx;
+  if (fhs_synth_sample_indices(m, rows, seed, &idx, err)) return -1;
+  fhs_table t;
+  if (alloc_table(m->schema, idx.n_rows, &t, err)) {
+    fhs_index_table_free(&idx);
+    return -1;
+  }
+  size_t n = idx.n_rows, chunks = (n + FHS_SYNTH_CHUNK_ROWS - 1) / FHS_SYNTH_CHUNK_ROWS;
+  int threads = m->opts.threads > 0 ? m->opts.threads : omp_get_max_threads();
+  /* values inside bins: chunk k of rows from its own stream, so threads cannot matter */
+#pragma omp parallel for schedule(dynamic) num_threads(threads)
+  for (size_t k = 0; k < chunks; k++) {
+    size_t first = k * FHS_SYNTH_CHUNK_ROWS;
+    size_t last = n - first < FHS_SYNTH_CHUNK_ROWS ? n : first + FHS_SYNTH_CHUNK_ROWS;
+    fhs_synth_stream s;
+    fhs_synth_stream_init(&s, seed, FHS_NONCE_DECODE + k);
+    for (size_t c = 0; c < m->schema->n_columns; c++)
+      for (size_t r = first; r < last; r++)
+        decode_cell(&m->schema->columns[c], &t.columns[c], r, idx.index[c * n + r], &s);
+    fhs_synth_stream_wipe(&s);
+  }
+  fhs_index_table_free(&idx);
+  *out = t;
   return 0;
 }
 

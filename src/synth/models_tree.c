@@ -29,8 +29,9 @@ static int fit_mst(const fhs_marginal_set *stats, const fhs_schema *schema,
   return 0;
 }
 
-static void draw(const void *state, fhs_synth_stream *s, size_t n, uint16_t *idx, size_t stride) {
-  fhs_tree_draw(state, s, n, idx, stride);
+static int draw(const void *state, const fhs_synth_options *opts, uint64_t seed, size_t rows,
+                uint16_t *idx, fhs_error *err) {
+  return fhs_tree_sample(state, opts, seed, rows, idx, err);
 }
 
 static void free_tree(void *state) {

@@ -7,6 +7,12 @@
  * up, so the real cost can only be lower than accounted).
  *
  * Plans: independent (1-ways), mst (McKenna, Miklau, Sheldon 2021), all2way (1- and 2-ways).
+ * mst: rho/3 on the 1-ways; rho/3 on r-1 rounds of Kruskal, each an exponential mechanism
+ * (expmech.c, epsilon0 = sqrt(8 (rho/3) / (r-1)), cost epsilon0^2/8 each) over the pairs that
+ * join two components, scored by the L1 distance between the exact 2-way and the independence
+ * estimate from the noisy 1-ways, on MST's compressed domains; rho/3 on the r-1 chosen 2-ways.
+ * The 2-ways are released over the full schema domains (STATS.json has no compressed form);
+ * the estimator compresses them again by the same rule.
  * Adding one: a function with the run signature and a line in `plans`. */
 #include <math.h>
 #include <stdlib.h>
@@ -16,13 +22,7 @@
 
 typedef unsigned __int128 u128;
 
-typedef struct {
-  const fhs_marginal_set *exact;
-  double rho;
-  const fhs_dp_rng *rng;
-  size_t k;       /* attributes: columns with a 1-way marginal */
-  size_t *attr;   /* their schema indices, increasing */
-} plan_ctx;
+typedef fhs_plan_ctx plan_ctx;
 
 typedef struct {
   const char *name;
@@ -32,8 +32,7 @@ typedef struct {
 
 /* ---------- helpers ---------- */
 
-/* Appends a noisy copy of m measured at zCDP cost rho_i. */
-static int measure(const plan_ctx *c, const fhs_marginal *m, double rho_i, fhs_marginal_set *out,
+int fhs_plan_measure(const plan_ctx *c, const fhs_marginal *m, double rho_i, fhs_marginal_set *out,
                    fhs_release_info *info, fhs_error *err) {
   /* nextafter: the rounded quotient must not fall a hair below 1/(2 rho_i) */
   double sigma2 = nextafter(1.0 / (2.0 * rho_i), INFINITY);
@@ -51,7 +50,7 @@ static int measure(const plan_ctx *c, const fhs_marginal *m, double rho_i, fhs_m
   return 0;
 }
 
-static const fhs_marginal *pair(const plan_ctx *c, size_t a, size_t b, fhs_error *err) {
+const fhs_marginal *fhs_plan_pair(const plan_ctx *c, size_t a, size_t b, fhs_error *err) {
   size_t cols[2] = {c->attr[a], c->attr[b]};
   const fhs_marginal *m = fhs_marginal_set_find(c->exact, 2, cols);
   if (!m)
@@ -60,7 +59,7 @@ static const fhs_marginal *pair(const plan_ctx *c, size_t a, size_t b, fhs_error
   return m;
 }
 
-static const fhs_marginal *one(const plan_ctx *c, size_t a) {
+const fhs_marginal *fhs_plan_one(const plan_ctx *c, size_t a) {
   return fhs_marginal_set_find(c->exact, 1, &c->attr[a]);
 }
 
@@ -69,7 +68,7 @@ static const fhs_marginal *one(const plan_ctx *c, size_t a) {
 static int run_independent(const plan_ctx *c, fhs_marginal_set *out, fhs_release_info *info,
                            fhs_error *err) {
   for (size_t a = 0; a < c->k; a++)
-    if (measure(c, one(c, a), c->rho / (double)c->k, out, info, err)) return -1;
+    if (fhs_plan_measure(c, fhs_plan_one(c, a), c->rho / (double)c->k, out, info, err)) return -1;
   return 0;
 }
 
@@ -77,11 +76,11 @@ static int run_all2way(const plan_ctx *c, fhs_marginal_set *out, fhs_release_inf
                        fhs_error *err) {
   double n = (double)c->k + (double)c->k * (double)(c->k - 1) / 2.0;
   for (size_t a = 0; a < c->k; a++)
-    if (measure(c, one(c, a), c->rho / n, out, info, err)) return -1;
+    if (fhs_plan_measure(c, fhs_plan_one(c, a), c->rho / n, out, info, err)) return -1;
   for (size_t a = 0; a < c->k; a++)
     for (size_t b = a + 1; b < c->k; b++) {
-      const fhs_marginal *m = pair(c, a, b, err);
-      if (!m || measure(c, m, c->rho / n, out, info, err)) return -1;
+      const fhs_marginal *m = fhs_plan_pair(c, a, b, err);
+      if (!m || fhs_plan_measure(c, m, c->rho / n, out, info, err)) return -1;
     }
   return 0;
 }
@@ -93,42 +92,71 @@ static size_t uf_find(size_t *p, size_t x) {
   return x;
 }
 
-/* Clipped noisy 1-way counts: the independence estimate the selection compares against. All
- * of it is post-processing of released values. */
+/* Per attribute, what selection compares against, all post-processing of the noisy 1-ways:
+ * MST's domain compression (values whose noisy count is below 3 sigma share one bucket, so a
+ * wide, sparse table does not score high on sampling noise alone) and the clipped noisy counts
+ * of the compressed values, whose product is the independence estimate. */
 typedef struct {
-  uint64_t *u; /* max(0, y_i), or all 1 when nothing is positive */
+  size_t *comp; /* schema value -> compressed value */
+  size_t dom;   /* compressed domain size */
+  uint64_t *u;  /* max(0, noisy count) per compressed value, or all 1 when none is positive */
   u128 total;
 } clipped;
 
 static int clip_counts(const fhs_marginal *m, clipped *cl, fhs_error *err) {
-  cl->u = malloc(m->size * sizeof *cl->u);
-  if (!cl->u) return fhs_error_set(err, "release: out of memory");
+  size_t d = m->size, kept = 0, rare = 0;
+  double thr = 3.0 * m->sigma;
+  for (size_t i = 0; i < d; i++) rare += (double)m->counts[i] < thr;
+  cl->comp = malloc(d * sizeof *cl->comp);
+  int64_t *y = calloc(d, sizeof *y);
+  cl->u = malloc(d * sizeof *cl->u);
+  if (!cl->comp || !y || !cl->u) {
+    free(y);
+    return fhs_error_set(err, "release: out of memory");
+  }
+  for (size_t i = 0; i < d; i++)
+    if (rare < 2 || (double)m->counts[i] >= thr) cl->comp[i] = kept++;
+  cl->dom = kept + (rare >= 2);
+  for (size_t i = 0; i < d; i++) {
+    if (rare >= 2 && (double)m->counts[i] < thr) cl->comp[i] = kept;
+    y[cl->comp[i]] += m->counts[i];
+  }
   cl->total = 0;
-  for (size_t i = 0; i < m->size; i++) cl->total += cl->u[i] = m->counts[i] > 0 ? (uint64_t)m->counts[i] : 0;
+  for (size_t i = 0; i < cl->dom; i++) cl->total += cl->u[i] = y[i] > 0 ? (uint64_t)y[i] : 0;
   if (cl->total == 0)
-    for (size_t i = 0; i < m->size; i++) cl->total += cl->u[i] = 1;
+    for (size_t i = 0; i < cl->dom; i++) cl->total += cl->u[i] = 1;
+  free(y);
   return 0;
 }
 
-/* MST's score of a pair: || x_ab - N^ p_a (x) p_b ||_1 with x_ab the exact counts and p the
- * normalised clipped noisy 1-ways, as the exact rational num/den (den = U_a U_b). Adding or
- * removing a row moves x_ab by 1 in one cell and nothing else, so sensitivity is 1. */
+/* MST's score of a pair: || x_ab - N^ p_a (x) p_b ||_1 over the compressed domains, with x_ab
+ * the exact counts and p the normalised clipped noisy 1-ways, as the exact rational num/den
+ * (den = U_a U_b). Adding or removing a row moves one cell of x_ab by 1 and nothing else, so
+ * the sensitivity is 1. */
 static int pair_score(const fhs_marginal *x, const clipped *ca, const clipped *cb, uint64_t nhat,
                       u128 *num, u128 *den, fhs_error *err) {
+  size_t da = ca->dom, db = cb->dom, fb = x->shape[1];
+  uint64_t *xc = calloc(da * db, sizeof *xc);
+  if (!xc) return fhs_error_set(err, "release: out of memory");
   u128 total = 0;
-  for (size_t i = 0; i < x->size; i++) total += (uint64_t)(x->counts[i] > 0 ? x->counts[i] : 0);
+  for (size_t cell = 0; cell < x->size; cell++) {
+    uint64_t v = x->counts[cell] > 0 ? (uint64_t)x->counts[cell] : 0;
+    xc[ca->comp[cell / fb] * db + cb->comp[cell % fb]] += v;
+    total += v;
+  }
   double bound = ((double)total + (double)nhat) * (double)ca->total * (double)cb->total;
-  if (!(bound < 0x1p116))
+  if (!(bound < 0x1p116)) {
+    free(xc);
     return fhs_error_set(err, "release: counts too large for exact selection scores");
+  }
   u128 s = 0;
-  size_t db = x->shape[1];
-  for (size_t i = 0; i < x->shape[0]; i++)
+  for (size_t i = 0; i < da; i++)
     for (size_t j = 0; j < db; j++) {
-      int64_t xc = x->counts[i * db + j];
-      u128 lhs = (u128)(uint64_t)(xc > 0 ? xc : 0) * ca->total * cb->total;
+      u128 lhs = (u128)xc[i * db + j] * ca->total * cb->total;
       u128 rhs = (u128)nhat * ca->u[i] * cb->u[j];
       s += lhs > rhs ? lhs - rhs : rhs - lhs;
     }
+  free(xc);
   *num = s;
   *den = ca->total * cb->total;
   return 0;
@@ -158,7 +186,7 @@ static int mst_select(const plan_ctx *c, const fhs_marginal_set *noisy, double r
   size_t p = 0;
   for (size_t a = 0; rc == 0 && a < k; a++)
     for (size_t b = a + 1; rc == 0 && b < k; b++, p++) {
-      const fhs_marginal *x = pair(c, a, b, err);
+      const fhs_marginal *x = fhs_plan_pair(c, a, b, err);
       pa[p] = a, pb[p] = b;
       rc = x ? pair_score(x, &cl[a], &cl[b], nhat, &num[p], &den[p], err) : -1;
     }
@@ -176,7 +204,7 @@ static int mst_select(const plan_ctx *c, const fhs_marginal_set *noisy, double r
       chosen[pa[q] * k + pb[q]] = 1;
     }
   }
-  for (size_t a = 0; cl && a < k; a++) free(cl[a].u);
+  for (size_t a = 0; cl && a < k; a++) free(cl[a].u), free(cl[a].comp);
   free(cl), free(pa), free(pb), free(uf), free(cand), free(num), free(den), free(cnum), free(cden);
   return rc;
 }
@@ -187,7 +215,7 @@ static int run_mst(const plan_ctx *c, fhs_marginal_set *out, fhs_release_info *i
   if (k == 1) return run_independent(c, out, info, err); /* no pairs: all of rho to the 1-way */
   double third = c->rho / 3.0;
   for (size_t a = 0; a < k; a++)
-    if (measure(c, one(c, a), third / (double)k, out, info, err)) return -1;
+    if (fhs_plan_measure(c, fhs_plan_one(c, a), third / (double)k, out, info, err)) return -1;
   unsigned char *chosen = calloc(k * k, 1);
   if (!chosen) return fhs_error_set(err, "release: out of memory");
   int rc = mst_select(c, out, third, chosen, err);
@@ -196,8 +224,8 @@ static int run_mst(const plan_ctx *c, fhs_marginal_set *out, fhs_release_info *i
   for (size_t a = 0; rc == 0 && a < k; a++)
     for (size_t b = a + 1; rc == 0 && b < k; b++)
       if (chosen[a * k + b]) {
-        const fhs_marginal *m = pair(c, a, b, err);
-        rc = m ? measure(c, m, third / (double)(k - 1), out, info, err) : -1;
+        const fhs_marginal *m = fhs_plan_pair(c, a, b, err);
+        rc = m ? fhs_plan_measure(c, m, third / (double)(k - 1), out, info, err) : -1;
         info->n_selected += rc == 0;
       }
   free(chosen);

@@ -60,6 +60,10 @@ int fhs_stats_json_write(const fhs_marginal_set *s, const fhs_schema *schema, co
                      s->rho > 0 && isfinite(s->rho)))
     return fhs_error_set(err, "%s: a noisy release needs finite epsilon > 0, rho > 0 and delta "
                          "in (0, 1)", path);
+  for (size_t i = 0; i < s->count; i++)
+    if ((s->exact != 0) != (s->m[i].sigma == 0))
+      return fhs_error_set(err, "%s: marginal %zu: sigma %g in %s release", path, i + 1,
+                           s->m[i].sigma, s->exact ? "an exact" : "a noisy");
   fhs_atomic_file af;
   if (fhs_atomic_open(&af, path, err)) return -1;
   FILE *f = af.fp;

@@ -121,3 +121,73 @@ void fhs_alias_free(fhs_alias *a) {
   free(a->alias);
   memset(a, 0, sizeof *a);
 }
+
+/* ---------- stratified draws ---------- */
+
+void fhs_synth_stratified(fhs_synth_stream *s, const double *p, size_t n, size_t g,
+                          uint16_t *out) {
+  if (g == 0 || n == 0) return;
+  double total = 0;
+  size_t last = n - 1;
+  for (size_t v = 0; v < n; v++)
+    if (p[v] > 0 && isfinite(p[v])) total += p[v], last = v;
+  /* systematic sampling: the points u, u + 1, ..., u + g - 1 against the cumulative g p */
+  double u = fhs_synth_stream_unit(s), cum = 0;
+  size_t done = 0;
+  for (size_t v = 0; v <= last && done < g; v++) {
+    double pv = total > 0 ? (p[v] > 0 && isfinite(p[v]) ? p[v] / total : 0) : 1.0 / (double)n;
+    cum += pv;
+    size_t upto = v == last ? g : (size_t)floor(cum * (double)g + u);
+    if (upto > g) upto = g;
+    for (; done < upto; done++) out[done] = (uint16_t)v;
+  }
+  for (size_t i = g - 1; i > 0; i--) {
+    size_t j = (size_t)fhs_synth_stream_below(s, i + 1);
+    uint16_t x = out[i];
+    out[i] = out[j], out[j] = x;
+  }
+}
+
+/* ---------- normal distribution ---------- */
+
+double fhs_synth_stream_normal(fhs_synth_stream *s) {
+  /* 1 - u is in (0, 1]: log never sees 0 */
+  double u = 1.0 - fhs_synth_stream_unit(s), v = fhs_synth_stream_unit(s);
+  return sqrt(-2.0 * log(u)) * cos(2.0 * M_PI * v);
+}
+
+double fhs_norm_cdf(double x) { return 0.5 * erfc(-x / M_SQRT2); }
+
+/* Acklam's rational approximation (relative error 1.2e-9), then one Halley step on
+ * Phi(x) - p with erfc, which brings it to double precision. */
+double fhs_norm_quantile(double p) {
+  if (!(p > 0)) return -INFINITY;
+  if (!(p < 1)) return INFINITY;
+  static const double a[] = {-3.969683028665376e+01, 2.209460984245205e+02,
+                             -2.759285104469687e+02, 1.383577518672690e+02,
+                             -3.066479806614716e+01, 2.506628277459239e+00};
+  static const double b[] = {-5.447609879822406e+01, 1.615858368580409e+02,
+                             -1.556989798598866e+02, 6.680131188771972e+01,
+                             -1.328068155288572e+01};
+  static const double c[] = {-7.784894002430293e-03, -3.223964580411365e-01,
+                             -2.400758277161838e+00, -2.549732539343734e+00,
+                             4.374664141464968e+00, 2.938163982698783e+00};
+  static const double d[] = {7.784695709041462e-03, 3.224671290700398e-01,
+                             2.445134137142996e+00, 3.754408661907416e+00};
+  double x, q, r;
+  if (p < 0.02425) {
+    q = sqrt(-2 * log(p));
+    x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+        ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+  } else if (p <= 1 - 0.02425) {
+    q = p - 0.5, r = q * q;
+    x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q /
+        (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+  } else {
+    q = sqrt(-2 * log1p(-p));
+    x = -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+        ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+  }
+  double e = fhs_norm_cdf(x) - p, u = e * sqrt(2 * M_PI) * exp(x * x / 2);
+  return x - u / (1 + x * u / 2);
+}

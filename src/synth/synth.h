@@ -13,8 +13,10 @@
  * - Release plans add exact discrete Gaussian noise (fhs_dp) and, for mst, select the tree
  *   with an exactly sampled exponential mechanism; the zCDP costs add up to the rho that the
  *   tight conversion gives for (epsilon, delta), never more.
- * - Sampling draws from a ChaCha20 stream keyed by BLAKE2b(seed): same model, seed and row
- *   count give the same table byte for byte, whatever the number of threads.
+ * - Sampling draws from ChaCha20 streams keyed by BLAKE2b(seed): same model, seed and row
+ *   count give the same table byte for byte, whatever the number of threads. By default the
+ *   draw is stratified (Private-PGM's synthetic_data): each row follows the model exactly,
+ *   and value counts within each parent group are the expected counts rounded at random.
  * - Functions return 0 or -1 with a one-line message in err; outputs are written only on
  *   success and owned by the caller (free with the matching _free function).
  *
@@ -143,7 +145,11 @@ typedef struct fhs_synth_model fhs_synth_model;
 
 typedef struct {
   size_t iterations; /* estimation iterations (mirror descent); 0 = default */
-  int threads;       /* sampling threads; 0 = OpenMP default */
+  int threads;       /* sampling threads; 0 = OpenMP default (never changes the output) */
+  int iid;           /* 1: rows drawn independently; 0 (default): stratified, as Private-PGM
+                        generates: each value count within a parent group is the expected count
+                        rounded up or down at random, then shuffled (same distribution per
+                        row, much less Monte Carlo error in the marginals) */
 } fhs_synth_options;
 
 /* Fits model ("independent", "mst"; NULL = "mst") to the marginals. The schema must be the

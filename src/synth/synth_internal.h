@@ -20,6 +20,35 @@
 int fhs_expmech_choose(const fhs_dp_rng *rng, double epsilon, const unsigned __int128 *num,
                        const unsigned __int128 *den, size_t n, size_t *choice, fhs_error *err);
 
+/* ---------- release plans (release.c) ---------- */
+
+/* What every plan receives: the exact counts, the budget and the attributes. */
+typedef struct {
+  const fhs_marginal_set *exact;
+  double rho;           /* total budget of the release */
+  const fhs_dp_rng *rng;
+  size_t k;             /* attributes: columns with a 1-way marginal */
+  size_t *attr;         /* their schema indices, increasing */
+} fhs_plan_ctx;
+
+/* Appends to out a noisy copy of m measured at zCDP cost rho_i (discrete Gaussian with
+ * sigma^2 = 1 / (2 rho_i), rounded up; the sigma actually used is recorded) and adds rho_i to
+ * info->rho_measured. out->m must have room. */
+int fhs_plan_measure(const fhs_plan_ctx *c, const fhs_marginal *m, double rho_i,
+                     fhs_marginal_set *out, fhs_release_info *info, fhs_error *err);
+/* The exact 1-way of attribute a (index into attr), and the exact 2-way of attributes a < b
+ * (NULL with a message when missing). */
+const fhs_marginal *fhs_plan_one(const fhs_plan_ctx *c, size_t a);
+const fhs_marginal *fhs_plan_pair(const fhs_plan_ctx *c, size_t a, size_t b, fhs_error *err);
+
+/* Plans that live next to their model (copula.c, neural_plan.c, aim.c). */
+typedef int (*fhs_plan_fn)(const fhs_plan_ctx *c, fhs_marginal_set *out, fhs_release_info *info,
+                           fhs_error *err);
+int fhs_plan_copula(const fhs_plan_ctx *c, fhs_marginal_set *out, fhs_release_info *info,
+                    fhs_error *err);
+int fhs_plan_neural(const fhs_plan_ctx *c, fhs_marginal_set *out, fhs_release_info *info,
+                    fhs_error *err);
+
 /* ---------- deterministic stream for sampling (stream.c) ---------- */
 
 /* ChaCha20 keystream, key = BLAKE2b-256(seed) (personalised), nonce = chunk number: every
@@ -32,6 +61,17 @@ typedef struct {
   size_t pos;     /* next unused word of buf */
 } fhs_synth_stream;
 
+/* Nonce domains: every use of the seed gets its own streams. */
+#define FHS_NONCE_DECODE ((uint64_t)0 << 60) /* + chunk: values inside bins */
+#define FHS_NONCE_IID ((uint64_t)1 << 60)    /* + chunk: independent draws of indices */
+#define FHS_NONCE_GROUP ((uint64_t)2 << 60)  /* + (column << 16 | parent value): stratified */
+#define FHS_NONCE_BUCKET ((uint64_t)3 << 60) /* + column: expanding merged values */
+#define FHS_NONCE_COPULA ((uint64_t)4 << 60) /* + chunk / column: copula draws */
+#define FHS_NONCE_NEURAL ((uint64_t)5 << 60) /* + component << 16 | column: mixture draws */
+#define FHS_NONCE_TRAIN ((uint64_t)6 << 60)  /* generator initialisation and noise */
+/* Rows per chunk of the chunked (parallel) streams. */
+#define FHS_SYNTH_CHUNK_ROWS ((size_t)16384)
+
 void fhs_synth_stream_init(fhs_synth_stream *s, uint64_t seed, uint64_t chunk);
 void fhs_synth_stream_wipe(fhs_synth_stream *s);
 uint64_t fhs_synth_stream_u64(fhs_synth_stream *s);
@@ -39,6 +79,13 @@ uint64_t fhs_synth_stream_u64(fhs_synth_stream *s);
 double fhs_synth_stream_unit(fhs_synth_stream *s);
 /* Uniform in [0, n), n >= 1, unbiased (Lemire's multiply with rejection). */
 uint64_t fhs_synth_stream_below(fhs_synth_stream *s, uint64_t n);
+
+/* Stratified draw of g values from probabilities p[0..n) (summing to 1 up to rounding):
+ * systematic sampling gives value v floor(g p_v) or ceil(g p_v) times, exactly g p_v in
+ * expectation, and the values are shuffled (Fisher-Yates) into out[0..g). Each out[i] is then
+ * distributed exactly as p, with far less spread in the counts than independent draws. */
+void fhs_synth_stratified(fhs_synth_stream *s, const double *p, size_t n, size_t g,
+                          uint16_t *out);
 
 /* ---------- alias tables (Vose) ---------- */
 
@@ -67,6 +114,7 @@ typedef struct {
   uint16_t **from_comp;/* [a][compressed value] -> schema value, or FHS_ENCODE_PAD = bucket */
   fhs_alias *bucket;   /* [a] over bucket_vals[a] (n == 0 when a has no merged bucket) */
   uint16_t **bucket_vals;
+  double **bucket_p;   /* [a] the same distribution as probabilities */
   size_t *parent;      /* SIZE_MAX for a root */
   size_t *order;       /* every parent before its children */
   double **node;       /* [a] P(x_a), dom[a] entries */
@@ -79,9 +127,10 @@ typedef struct {
 int fhs_tree_init(fhs_tree_model *t, const fhs_schema *schema, fhs_error *err);
 /* Builds the alias tables from node/edge once they are final. */
 int fhs_tree_prepare(fhs_tree_model *t, fhs_error *err);
-/* Draws n rows: idx[c * stride + r] for r < n. */
-void fhs_tree_draw(const fhs_tree_model *t, fhs_synth_stream *s, size_t n, uint16_t *idx,
-                   size_t stride);
+/* Draws rows of domain indices, idx[c * rows + r]: stratified along the tree (default, as
+ * Private-PGM generates) or independent draws (opts->iid). */
+int fhs_tree_sample(const fhs_tree_model *t, const fhs_synth_options *opts, uint64_t seed,
+                    size_t rows, uint16_t *idx, fhs_error *err);
 void fhs_tree_free(fhs_tree_model *t);
 
 /* Estimation (estimate.c): fits the tree model to the noisy 1-way marginals and the 2-way
@@ -98,13 +147,28 @@ typedef struct {
   /* Fits the model; *state is what draw and free receive. */
   int (*fit)(const fhs_marginal_set *stats, const fhs_schema *schema,
              const fhs_synth_options *opts, void **state, fhs_error *err);
-  /* Draws n rows of domain indices, idx[c * stride + r]; may not fail. */
-  void (*draw)(const void *state, fhs_synth_stream *s, size_t n, uint16_t *idx, size_t stride);
+  /* Draws rows of domain indices into idx[c * rows + r], reproducibly from seed (use the
+   * FHS_NONCE_* stream domains); the result must not depend on opts->threads. */
+  int (*draw)(const void *state, const fhs_synth_options *opts, uint64_t seed, size_t rows,
+              uint16_t *idx, fhs_error *err);
   void (*free)(void *state);
 } fhs_synth_model_ops;
 
 extern const fhs_synth_model_ops fhs_synth_independent_ops;
 extern const fhs_synth_model_ops fhs_synth_mst_ops;
+extern const fhs_synth_model_ops fhs_synth_copula_ops;
+extern const fhs_synth_model_ops fhs_synth_neural_ops;
+
+/* The 1-way counts of column a over its full domain d: its own marginal, else summed from the
+ * first larger marginal that contains it (sigma = inf then). malloc'ed, NULL if none. */
+double *fhs_synth_counts_1way(const fhs_marginal_set *s, size_t a, size_t d, double *sigma);
+/* Rows behind the marginals: s->rows, else the mean total of the tables. */
+double fhs_synth_rows_estimate(const fhs_marginal_set *s);
+/* Standard normal CDF and its inverse (|error| < 1e-15 after one Halley step). */
+double fhs_norm_cdf(double x);
+double fhs_norm_quantile(double p);
+/* A standard normal draw (Box-Muller on two 53-bit uniforms). */
+double fhs_synth_stream_normal(fhs_synth_stream *s);
 
 /* Checks that every marginal of s fits the schema (columns, order, shape, size). */
 int fhs_marginal_set_check(const fhs_marginal_set *s, const fhs_schema *schema, const char *where,

@@ -96,7 +96,7 @@ static void run_case(keys *k, const char *dir, size_t rows, int ways) {
   CHECK(dr && fhs_data_header_of(dr)->rows_padded % k->ctx->n == 0);
   fhs_marginal_list list;
   fhs_marginal_list_all((uint32_t)schema.n_columns, ways, &list, &err);
-  fhs_fit_options fo = {256, NULL, NULL};
+  fhs_stats_fit_options fo = {256, NULL, NULL};
   CHECK_MSG(fhs_fit(dr, &k->ek, &list, &fo, stats, &err) == 0, "fit: %s", err.msg);
   fhs_data_close(dr);
   fhs_count_set cs;

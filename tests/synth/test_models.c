@@ -31,7 +31,7 @@ static int tables_equal(const fhs_table *a, const fhs_table *b) {
   return 1;
 }
 
-static void test_output(const char *model) {
+static void test_output(const char *model, int iid) {
   fhs_schema s;
   mixed_schema(&s);
   fhs_index_table real;
@@ -43,7 +43,8 @@ static void test_output(const char *model) {
   fhs_error err;
   CHECK_MSG(fhs_release(&exact, model, 1.0, 1e-6, NULL, &stats, &err) == 0, "%s", err.msg);
   fhs_synth_model *m;
-  int rc = fhs_synth_fit(&stats, &s, model, NULL, &m, &err);
+  fhs_synth_options opts = {0, 0, iid};
+  int rc = fhs_synth_fit(&stats, &s, model, &opts, &m, &err);
   CHECK_MSG(rc == 0, "%s: %s", model, err.msg);
   if (rc) return;
   CHECK(strcmp(fhs_synth_model_name(m), model) == 0);
@@ -61,7 +62,7 @@ static void test_output(const char *model) {
   CHECK_MSG(!tables_equal(&t1, &t3), "%s: different seeds, same table", model);
   /* one thread gives the same bytes as many */
   fhs_synth_model *m1;
-  fhs_synth_options one = {0, 1};
+  fhs_synth_options one = {0, 1, iid};
   CHECK(fhs_synth_fit(&stats, &s, model, &one, &m1, &err) == 0);
   CHECK(fhs_synth_sample(m1, 40000, 7, &t4, &err) == 0);
   CHECK_MSG(tables_equal(&t1, &t4), "%s: thread count changed the output", model);
@@ -160,6 +161,38 @@ static void test_compression(void) {
   fhs_schema_free(&s);
 }
 
+/* Stratified draws: each count is floor or ceil of g p, a zero-probability value never comes,
+ * and over many draws the mean count is g p. */
+static void test_stratified(void) {
+  const double p[] = {0.5, 0.3, 0.2, 0, 0.0};
+  uint16_t out[10];
+  double mean[5] = {0};
+  int ok = 1;
+  for (uint64_t k = 0; k < 2000; k++) {
+    fhs_synth_stream s;
+    fhs_synth_stream_init(&s, 42, k);
+    size_t g = 1 + k % 10, cnt[5] = {0};
+    fhs_synth_stratified(&s, p, 5, g, out);
+    for (size_t i = 0; i < g; i++) cnt[out[i] < 5 ? out[i] : 4]++;
+    for (int v = 0; v < 5; v++) {
+      double e = (double)g * p[v];
+      ok &= (double)cnt[v] >= floor(e) && (double)cnt[v] <= ceil(e);
+      if (g == 7) mean[v] += (double)cnt[v] / 200.0;
+    }
+  }
+  CHECK(ok);
+  CHECK_MSG(fabs(mean[0] - 3.5) < 0.1 && fabs(mean[1] - 2.1) < 0.1 && fabs(mean[2] - 1.4) < 0.1,
+            "means %g %g %g", mean[0], mean[1], mean[2]);
+  /* all weights zero: uniform */
+  const double z[] = {0, 0};
+  fhs_synth_stream s;
+  fhs_synth_stream_init(&s, 1, 1);
+  fhs_synth_stratified(&s, z, 2, 10, out);
+  size_t ones = 0;
+  for (int i = 0; i < 10; i++) ones += out[i] == 1;
+  CHECK(ones == 5);
+}
+
 static void test_errors(void) {
   fhs_schema s, other;
   const size_t d[] = {3, 4}, d2[] = {3, 5};
@@ -197,10 +230,13 @@ static void test_errors(void) {
 }
 
 int main(void) {
-  test_output("mst");
-  test_output("independent");
+  test_output("mst", 0);
+  test_output("mst", 1);
+  test_output("independent", 0);
+  test_output("independent", 1);
   test_structure();
   test_compression();
+  test_stratified();
   test_errors();
   return check_report("test_synth_models");
 }

@@ -1,0 +1,283 @@
+/* Encrypt (owner), fit (server), decrypt with DP (owner): the public API over the encode,
+ * stats, dp and synth layers. */
+#include <libgen.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "api_internal.h"
+#include "dp.h"
+#include "rows.h"
+
+/* ---------- encrypt ---------- */
+
+void fhs_encrypt_options_init(fhs_encrypt_options *o) {
+  memset(o, 0, sizeof *o);
+  o->bins = 16;
+}
+
+static char *default_schema_path(const char *out) {
+  char *copy = api_strdup(out);
+  if (!copy) return NULL;
+  const char *dir = dirname(copy);
+  size_t n = strlen(dir) + 16;
+  char *p = malloc(n);
+  if (p) snprintf(p, n, "%s/SCHEMA.json", dir);
+  free(copy);
+  return p;
+}
+
+static int encrypt_rows(const char *input, const fhs_schema *schema, const fhs_secret_key *sk, const char *out,
+                        const fhs_encrypt_options *o, uint64_t *rows, fhs_error *err) {
+  fhs_rows *src = fhs_rows_open(input, err);
+  if (!src) return -1;
+  fhs_encoder *enc = fhs_encoder_create_rows(schema, src, sk->ctx->n, err);
+  int rc = enc ? fhs_data_encrypt(enc, schema, sk, out, schema->rows, o->progress, o->progress_user, err) : -1;
+  if (rc == 0) *rows = fhs_encoder_rows(enc);
+  fhs_encoder_free(enc);
+  fhs_rows_close(src);
+  return rc;
+}
+
+fhs_status fhs_dataset_encrypt(const char *input, const fhs_keys *keys, const char *out,
+                               const fhs_encrypt_options *opts, fhs_dataset **out_ds) {
+  fhs_encrypt_options d;
+  fhs_encrypt_options_init(&d);
+  if (!opts) opts = &d;
+  if (out_ds) *out_ds = NULL;
+  if (!keys || !keys->has_secret) return api_fail(FHS_ERR_KEY, "encrypt: needs the owner's key directory (secret key)");
+  if (opts->bins < 1 || opts->bins > 1024) return api_fail(FHS_ERR_INVALID, "encrypt: bins must be 1..1024 (got %zu)", opts->bins);
+  fhs_status s = api_check_input(input);
+  if (s == FHS_OK) s = api_check_output(out);
+  if (s == FHS_OK && opts->schema) s = api_check_input(opts->schema);
+  if (s != FHS_OK) return s;
+  fhs_error err = {{0}};
+  fhs_schema schema;
+  memset(&schema, 0, sizeof schema);
+  char *schema_out = NULL;
+  int rc;
+  if (opts->schema) {
+    rc = fhs_schema_read(opts->schema, &schema, &err);
+  } else {
+    fhs_infer_options io = fhs_infer_defaults();
+    io.bins = opts->bins;
+    rc = fhs_schema_infer(input, &io, &schema, &err);
+    schema_out = opts->schema_out ? api_strdup(opts->schema_out) : default_schema_path(out);
+    if (rc == 0 && !schema_out) rc = fhs_error_set(&err, "out of memory");
+  }
+  uint64_t rows = 0;
+  if (rc == 0) rc = encrypt_rows(input, &schema, &keys->sk, out, opts, &rows, &err);
+  /* a DATA.fhe without its schema is useless: if the schema can't be written, neither stays */
+  if (rc == 0 && schema_out && fhs_schema_write(&schema, schema_out, &err) != 0) {
+    remove(out);
+    rc = -1;
+  }
+  fhs_schema_free(&schema);
+  free(schema_out);
+  if (rc != 0) return api_fail_err(&err);
+  return out_ds ? fhs_dataset_open(out, out_ds) : FHS_OK;
+}
+
+fhs_status fhs_dataset_open(const char *path, fhs_dataset **out) {
+  if (!out) return api_fail(FHS_ERR_INVALID, "dataset: no output handle");
+  *out = NULL;
+  fhs_status s = api_check_input(path);
+  if (s != FHS_OK) return s;
+  fhs_dataset *d = calloc(1, sizeof *d);
+  fhs_error err = {{0}};
+  if (!d || !(d->path = api_strdup(path))) {
+    free(d);
+    return api_fail(FHS_ERR_NOMEM, "out of memory");
+  }
+  d->reader = fhs_data_open(path, &err);
+  if (!d->reader) {
+    fhs_dataset_free(d);
+    return api_fail_err(&err);
+  }
+  *out = d;
+  return FHS_OK;
+}
+
+const char *fhs_dataset_path(const fhs_dataset *d) { return d ? d->path : NULL; }
+uint64_t fhs_dataset_rows_padded(const fhs_dataset *d) { return d ? fhs_data_header_of(d->reader)->rows_padded : 0; }
+size_t fhs_dataset_columns(const fhs_dataset *d) { return d ? fhs_data_header_of(d->reader)->n_columns : 0; }
+size_t fhs_dataset_domain_size(const fhs_dataset *d, size_t c) {
+  if (!d || c >= fhs_dataset_columns(d)) return 0;
+  return fhs_data_header_of(d->reader)->domain[c];
+}
+
+void fhs_dataset_free(fhs_dataset *d) {
+  if (!d) return;
+  fhs_data_close(d->reader);
+  free(d->path);
+  free(d);
+}
+
+/* ---------- fit ---------- */
+
+void fhs_fit_options_init(fhs_fit_options *o) {
+  memset(o, 0, sizeof *o);
+  o->ways = 2;
+  o->memory_mib = 1024;
+}
+
+fhs_status fhs_dataset_fit(const fhs_dataset *d, const fhs_keys *eval_keys, const char *out,
+                           const fhs_fit_options *opts, fhs_encrypted_stats **out_stats) {
+  fhs_fit_options def;
+  fhs_fit_options_init(&def);
+  if (!opts) opts = &def;
+  if (out_stats) *out_stats = NULL;
+  if (!d || !eval_keys) return api_fail(FHS_ERR_INVALID, "fit: a dataset and an evaluation key are required");
+  if (!opts->marginals && (opts->ways < 1 || opts->ways > 3))
+    return api_fail(FHS_ERR_INVALID, "fit: ways must be 1, 2 or 3 (got %d)", opts->ways);
+  if (opts->memory_mib < 64) return api_fail(FHS_ERR_INVALID, "fit: memory must be at least 64 MiB");
+  fhs_status s = api_check_output(out);
+  if (s != FHS_OK) return s;
+  /* the evaluation key of an owner's directory loads on first use (a cache in the handle) */
+  if ((s = api_keys_need_eval((fhs_keys *)eval_keys)) != FHS_OK) return s;
+  fhs_error err = {{0}};
+  fhs_marginal_list list = {0, NULL};
+  uint32_t cols = fhs_data_header_of(d->reader)->n_columns;
+  int rc = opts->marginals ? fhs_marginal_list_parse(opts->marginals, cols, &list, &err)
+                           : fhs_marginal_list_all(cols, opts->ways, &list, &err);
+  if (rc != 0) return api_fail(FHS_ERR_INVALID, "%s", err.msg);
+  fhs_stats_fit_options fo = {opts->memory_mib, opts->progress, opts->progress_user};
+  rc = fhs_fit(d->reader, &eval_keys->ek, &list, &fo, out, &err);
+  fhs_marginal_list_free(&list);
+  if (rc != 0) return api_fail_err(&err);
+  return out_stats ? fhs_encrypted_stats_open(out, out_stats) : FHS_OK;
+}
+
+fhs_status fhs_encrypted_stats_open(const char *path, fhs_encrypted_stats **out) {
+  if (!out) return api_fail(FHS_ERR_INVALID, "stats: no output handle");
+  *out = NULL;
+  fhs_status s = api_check_input(path);
+  if (s != FHS_OK) return s;
+  fhs_encrypted_stats *e = calloc(1, sizeof *e);
+  if (!e || !(e->path = api_strdup(path))) {
+    free(e);
+    return api_fail(FHS_ERR_NOMEM, "out of memory");
+  }
+  fhs_error err = {{0}};
+  if (fhs_stats_inspect(path, &e->info, &err) != 0) {
+    fhs_encrypted_stats_free(e);
+    return api_fail_err(&err);
+  }
+  *out = e;
+  return FHS_OK;
+}
+
+const char *fhs_encrypted_stats_path(const fhs_encrypted_stats *s) { return s ? s->path : NULL; }
+size_t fhs_encrypted_stats_marginals(const fhs_encrypted_stats *s) { return s ? (size_t)s->info.marginals : 0; }
+
+void fhs_encrypted_stats_free(fhs_encrypted_stats *s) {
+  if (!s) return;
+  free(s->path);
+  free(s);
+}
+
+/* ---------- decrypt and release ---------- */
+
+void fhs_decrypt_options_init(fhs_decrypt_options *o) { memset(o, 0, sizeof *o); }
+
+/* The decrypted tables as the synthesizer's marginal set, checked against the schema. */
+static int to_marginals(const fhs_count_set *cs, const fhs_schema *schema, const char *schema_path,
+                        const char *stats_path, fhs_marginal_set *out, fhs_error *err) {
+  memset(out, 0, sizeof *out);
+  if (cs->n_columns != schema->n_columns)
+    return fhs_error_set(err, "%s: has %zu columns, but %s has %u: they describe different data", schema_path,
+                         schema->n_columns, stats_path, cs->n_columns);
+  for (size_t c = 0; c < schema->n_columns; c++)
+    if (fhs_schema_domain_size(&schema->columns[c]) != cs->domain[c])
+      return fhs_error_set(err, "%s: column \"%s\" has %zu values, but %s has %u: they describe different data",
+                           schema_path, schema->columns[c].name, fhs_schema_domain_size(&schema->columns[c]), stats_path,
+                           cs->domain[c]);
+  out->m = calloc(cs->count, sizeof *out->m);
+  if (!out->m) return fhs_error_set(err, "out of memory");
+  out->rows = cs->rows;
+  out->exact = 1;
+  out->count = cs->count;
+  for (size_t i = 0; i < cs->count; i++) {
+    const fhs_count_table *t = &cs->t[i];
+    fhs_marginal *m = &out->m[i];
+    m->n_cols = t->spec.n_cols;
+    for (size_t j = 0; j < m->n_cols; j++) {
+      m->cols[j] = t->spec.cols[j];
+      m->shape[j] = t->shape[j];
+    }
+    m->size = t->size;
+    m->counts = malloc(t->size * sizeof *m->counts);
+    if (!m->counts) {
+      fhs_marginal_set_free(out);
+      return fhs_error_set(err, "out of memory");
+    }
+    for (size_t k = 0; k < t->size; k++) m->counts[k] = (int64_t)t->counts[k];
+  }
+  return 0;
+}
+
+static int release(const fhs_keys *keys, const fhs_decrypt_options *o, const char *stats_path, const char *out_json,
+                   const fhs_marginal_set *exact, fhs_marginal_set *noisy, fhs_error *err) {
+  if (o->no_dp) {
+    if (!o->quiet)
+      fprintf(stderr, "fhesynth: warning: no-dp: %s holds exact counts, not differentially private; keep it to yourself\n",
+              out_json);
+    return fhs_release_exact(exact, o->model, noisy, err);
+  }
+  double n = exact->rows ? (double)exact->rows : 1;
+  double delta = o->delta > 0 ? o->delta : fmin(1e-6, 1.0 / (n * n));
+  fhs_release_info info;
+  if (fhs_release_ex(exact, o->model, o->epsilon, delta, NULL, noisy, &info, err) != 0) return -1;
+  size_t ln = strlen(keys->dir) + 16;
+  char *ledger = malloc(ln), label[512];
+  if (!ledger) {
+    fhs_marginal_set_free(noisy);
+    return fhs_error_set(err, "out of memory");
+  }
+  snprintf(ledger, ln, "%s/budget.json", keys->dir);
+  snprintf(label, sizeof label, "decrypt %.200s -> %.200s (model %s)", stats_path, out_json, o->model ? o->model : "mst");
+  struct stat st;
+  double budget = o->budget > 0 ? o->budget : (stat(ledger, &st) == 0 ? 0 : 10.0);
+  int rc = fhs_dp_ledger_charge(ledger, budget, o->epsilon, delta, info.rho, label, err);
+  free(ledger);
+  if (rc != 0) fhs_marginal_set_free(noisy);
+  return rc;
+}
+
+fhs_status fhs_encrypted_stats_decrypt(const fhs_encrypted_stats *s, const fhs_keys *keys, const char *schema_path,
+                                       const char *out_json, const fhs_decrypt_options *opts, fhs_noisy_stats **out) {
+  fhs_decrypt_options def;
+  fhs_decrypt_options_init(&def);
+  if (!opts) opts = &def;
+  if (out) *out = NULL;
+  if (!s || !keys) return api_fail(FHS_ERR_INVALID, "decrypt: statistics and keys are required");
+  if (!keys->has_secret || !keys->dir) return api_fail(FHS_ERR_KEY, "decrypt: needs the owner's key directory (secret key)");
+  if (!opts->no_dp && !(opts->epsilon > 0 && isfinite(opts->epsilon)))
+    return api_fail(FHS_ERR_INVALID, "decrypt: choose the privacy: a positive epsilon, or no_dp");
+  if (opts->no_dp && opts->epsilon > 0) return api_fail(FHS_ERR_INVALID, "decrypt: no_dp excludes epsilon");
+  if (opts->delta < 0 || opts->delta >= 1) return api_fail(FHS_ERR_INVALID, "decrypt: delta must be in (0, 1)");
+  fhs_status st = api_check_input(schema_path);
+  if (st == FHS_OK) st = api_check_output(out_json);
+  if (st != FHS_OK) return st;
+  fhs_error err = {{0}};
+  fhs_schema schema;
+  if (fhs_schema_read(schema_path, &schema, &err) != 0) return api_fail_err(&err);
+  fhs_count_set cs;
+  fhs_marginal_set exact, noisy;
+  memset(&exact, 0, sizeof exact);
+  memset(&noisy, 0, sizeof noisy);
+  int rc = fhs_stats_decrypt(s->path, &keys->sk, &cs, &err);
+  if (rc == 0) {
+    rc = to_marginals(&cs, &schema, schema_path, s->path, &exact, &err);
+    fhs_count_set_free(&cs);
+  }
+  if (rc == 0) rc = release(keys, opts, s->path, out_json, &exact, &noisy, &err);
+  if (rc == 0) rc = fhs_stats_json_write(&noisy, &schema, out_json, &err);
+  fhs_marginal_set_free(&exact);
+  fhs_marginal_set_free(&noisy);
+  fhs_schema_free(&schema);
+  if (rc != 0) return api_fail_err(&err);
+  return out ? fhs_noisy_stats_open(out_json, schema_path, out) : FHS_OK;
+}

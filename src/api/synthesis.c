@@ -1,0 +1,354 @@
+/* Noisy statistics, synthesizers and the whole pipeline in one call. */
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "api_internal.h"
+#include "io.h"
+#include "writers.h"
+
+/* ---------- noisy statistics ---------- */
+
+fhs_status fhs_noisy_stats_open(const char *stats_json, const char *schema, fhs_noisy_stats **out) {
+  if (!out) return api_fail(FHS_ERR_INVALID, "stats: no output handle");
+  *out = NULL;
+  fhs_status s = api_check_input(stats_json);
+  if (s == FHS_OK) s = api_check_input(schema);
+  if (s != FHS_OK) return s;
+  fhs_noisy_stats *n = calloc(1, sizeof *n);
+  if (!n || !(n->path = api_strdup(stats_json)) || !(n->schema_path = api_strdup(schema))) {
+    fhs_noisy_stats_free(n);
+    return api_fail(FHS_ERR_NOMEM, "out of memory");
+  }
+  fhs_error err = {{0}};
+  if (fhs_schema_read(schema, &n->schema, &err) != 0 || fhs_stats_json_read(stats_json, &n->schema, &n->set, &err) != 0) {
+    fhs_noisy_stats_free(n);
+    return api_fail_err(&err);
+  }
+  *out = n;
+  return FHS_OK;
+}
+
+const char *fhs_noisy_stats_path(const fhs_noisy_stats *s) { return s ? s->path : NULL; }
+uint64_t fhs_noisy_stats_rows(const fhs_noisy_stats *s) { return s ? s->set.rows : 0; }
+double fhs_noisy_stats_epsilon(const fhs_noisy_stats *s) { return !s ? 0 : s->set.exact ? INFINITY : s->set.epsilon; }
+size_t fhs_noisy_stats_marginals(const fhs_noisy_stats *s) { return s ? s->set.count : 0; }
+
+fhs_status fhs_noisy_stats_marginal(const fhs_noisy_stats *s, size_t i, size_t *n_cols, const char **names,
+                                    size_t *shape, const int64_t **counts, size_t *size) {
+  if (!s || i >= s->set.count || !n_cols || !names || !shape || !counts || !size)
+    return api_fail(FHS_ERR_INVALID, "stats: marginal %zu does not exist", i);
+  const fhs_marginal *m = &s->set.m[i];
+  *n_cols = m->n_cols;
+  for (size_t j = 0; j < m->n_cols; j++) {
+    names[j] = s->schema.columns[m->cols[j]].name;
+    shape[j] = m->shape[j];
+  }
+  *counts = m->counts;
+  *size = m->size;
+  return FHS_OK;
+}
+
+void fhs_noisy_stats_free(fhs_noisy_stats *s) {
+  if (!s) return;
+  fhs_marginal_set_free(&s->set);
+  fhs_schema_free(&s->schema);
+  free(s->path);
+  free(s->schema_path);
+  free(s);
+}
+
+/* ---------- synthesizers ---------- */
+
+fhs_status fhs_synthesizer_fit(const fhs_noisy_stats *s, const char *model, fhs_synthesizer **out) {
+  if (!out) return api_fail(FHS_ERR_INVALID, "synthesize: no output handle");
+  *out = NULL;
+  if (!s) return api_fail(FHS_ERR_INVALID, "synthesize: statistics are required");
+  const char *const *names = fhs_synth_models();
+  const char *name = model ? model : "mst";
+  int known = 0;
+  for (size_t i = 0; names[i]; i++) known |= strcmp(names[i], name) == 0;
+  if (!known) return api_fail(FHS_ERR_INVALID, "synthesize: unknown model \"%s\"", name);
+  fhs_synthesizer *m = calloc(1, sizeof *m);
+  fhs_error err = {{0}};
+  if (!m || !(m->stats_path = api_strdup(s->path)) || !(m->schema_path = api_strdup(s->schema_path)) ||
+      !(m->model_name = api_strdup(name))) {
+    fhs_synthesizer_free(m);
+    return api_fail(FHS_ERR_NOMEM, "out of memory");
+  }
+  /* own copies: the model points into its schema and must outlive the stats handle */
+  if (fhs_schema_read(s->schema_path, &m->schema, &err) != 0 || fhs_stats_json_read(s->path, &m->schema, &m->set, &err) != 0 ||
+      fhs_synth_fit(&m->set, &m->schema, name, NULL, &m->model, &err) != 0) {
+    fhs_synthesizer_free(m);
+    return api_fail_err(&err);
+  }
+  *out = m;
+  return FHS_OK;
+}
+
+static int output_format_ok(const char *path) {
+  const char *dot = strrchr(path, '.');
+  return dot && (!strcasecmp(dot, ".csv") || !strcasecmp(dot, ".parquet") || !strcasecmp(dot, ".jsonl") ||
+                 !strcasecmp(dot, ".ndjson"));
+}
+
+static int hash_file(const char *path, char hex[65]) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return -1;
+  crypto_generichash_state st;
+  crypto_generichash_init(&st, NULL, 0, 32);
+  uint8_t buf[1 << 16], sum[32];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, f)) > 0) crypto_generichash_update(&st, buf, n);
+  fclose(f);
+  crypto_generichash_final(&st, sum, 32);
+  sodium_bin2hex(hex, 65, sum, 32);
+  return 0;
+}
+
+/* Extra facts `run` adds to the manifest. */
+typedef struct {
+  const char *input;
+  size_t ring;
+  const char *workdir;
+} run_facts;
+
+static json_t *file_entry(const char *path) {
+  char hex[65];
+  if (!path || hash_file(path, hex) != 0) return NULL;
+  return json_pack("{s:s, s:s}", "path", path, "blake2b_256", hex);
+}
+
+/* OUT.manifest.json: versions, parameters, seed, input and output hashes, privacy spent. */
+static int write_manifest(const fhs_synthesizer *m, uint64_t rows, uint64_t seed, const char *out, const run_facts *run,
+                          fhs_error *err) {
+  char when[32], seedtxt[24];
+  time_t now = time(NULL);
+  strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+  snprintf(seedtxt, sizeof seedtxt, "%llu", (unsigned long long)seed);
+  const fhs_marginal_set *s = &m->set;
+  json_t *priv = json_pack("{s:b}", "exact", s->exact);
+  json_object_set_new(priv, "epsilon", s->exact || !isfinite(s->epsilon) ? json_null() : json_real(s->epsilon));
+  json_object_set_new(priv, "delta", s->exact || !isfinite(s->delta) ? json_null() : json_real(s->delta));
+  json_object_set_new(priv, "rho", s->exact || !isfinite(s->rho) ? json_null() : json_real(s->rho));
+  json_t *files = json_object();
+  json_t *e;
+  if ((e = file_entry(m->stats_path))) json_object_set_new(files, "stats", e);
+  if ((e = file_entry(m->schema_path))) json_object_set_new(files, "schema", e);
+  if ((e = file_entry(out))) json_object_set_new(files, "output", e);
+  if (run && (e = file_entry(run->input))) json_object_set_new(files, "input", e);
+  json_t *root = json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:o, s:o}", "format", "fhesynth-manifest",
+                           "version", 1, "fhesynth_version", FHS_VERSION, "libsodium_version", sodium_version_string(),
+                           "jansson_version", JANSSON_VERSION, "created", when, "command", run ? "run" : "synthesize",
+                           "model", m->model_name, "seed", seedtxt, "rows", (json_int_t)rows, "privacy", priv, "files",
+                           files);
+  if (root && run) {
+    json_t *p = json_pack("{s:I}", "ring_degree", (json_int_t)run->ring);
+    if (run->workdir) json_object_set_new(p, "workdir", json_string(run->workdir));
+    json_object_set_new(root, "parameters", p);
+  }
+  char *text = root ? json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+  json_decref(root);
+  if (!text) return fhs_error_set(err, "out of memory");
+  size_t n = strlen(out) + 16;
+  char *path = malloc(n);
+  fhs_atomic_file f;
+  int rc = path ? 0 : fhs_error_set(err, "out of memory");
+  if (rc == 0) {
+    snprintf(path, n, "%s.manifest.json", out);
+    rc = fhs_atomic_open(&f, path, err);
+  }
+  if (rc == 0) {
+    fputs(text, f.fp);
+    fputc('\n', f.fp);
+    rc = fhs_atomic_commit(&f, err);
+  }
+  free(path);
+  free(text);
+  return rc;
+}
+
+static fhs_status sample_to(const fhs_synthesizer *m, uint64_t rows, uint64_t seed, const char *out, const run_facts *run) {
+  if (!m) return api_fail(FHS_ERR_INVALID, "synthesize: no synthesizer");
+  if (rows == 0 || rows > (1ULL << 32)) return api_fail(FHS_ERR_INVALID, "synthesize: rows must be 1..2^32 (got %llu)", (unsigned long long)rows);
+  if (!out || !output_format_ok(out))
+    return api_fail(FHS_ERR_INVALID, "synthesize: %s: unknown output format (use .csv, .parquet or .jsonl)", out ? out : "(none)");
+  fhs_status s = api_check_output(out);
+  if (s != FHS_OK) return s;
+  fhs_error err = {{0}};
+  fhs_table table;
+  memset(&table, 0, sizeof table);
+  int rc = fhs_synth_sample(m->model, rows, seed, &table, &err);
+  if (rc == 0) rc = fhs_table_write(&table, out, &err);
+  fhs_table_free(&table);
+  /* an output without its manifest can't be audited: both or neither */
+  if (rc == 0 && write_manifest(m, rows, seed, out, run, &err) != 0) {
+    remove(out);
+    rc = -1;
+  }
+  return rc == 0 ? FHS_OK : api_fail_err(&err);
+}
+
+fhs_status fhs_synthesizer_sample(const fhs_synthesizer *m, uint64_t rows, uint64_t seed, const char *out) {
+  return sample_to(m, rows, seed, out, NULL);
+}
+
+const char *fhs_synthesizer_model(const fhs_synthesizer *m) { return m ? m->model_name : NULL; }
+
+void fhs_synthesizer_free(fhs_synthesizer *m) {
+  if (!m) return;
+  fhs_synth_free(m->model);
+  fhs_marginal_set_free(&m->set);
+  fhs_schema_free(&m->schema);
+  free(m->stats_path);
+  free(m->schema_path);
+  free(m->model_name);
+  free(m);
+}
+
+/* ---------- the whole pipeline ---------- */
+
+void fhs_run_options_init(fhs_run_options *o) {
+  memset(o, 0, sizeof *o);
+  o->epsilon = 1.0;
+  o->ring_degree = 8192;
+  o->bins = 16;
+  o->holdout_fraction = 0.2;
+}
+
+static void stage(const fhs_run_options *o, int n, const char *what, double t0) {
+  if (o->quiet) return;
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  fprintf(stderr, "run: [%d/5] %s (%.1f s)\n", n, what, (double)ts.tv_sec + ts.tv_nsec / 1e9 - t0);
+}
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static char *path_in(const char *dir, const char *name) {
+  size_t n = strlen(dir) + strlen(name) + 2;
+  char *p = malloc(n);
+  if (p) snprintf(p, n, "%s/%s", dir, name);
+  return p;
+}
+
+typedef struct {
+  char *wd, *keys, *data, *stats_fhe, *stats_json, *schema;
+} run_paths;
+
+static void run_paths_free(run_paths *p) {
+  free(p->wd);
+  free(p->keys);
+  free(p->data);
+  free(p->stats_fhe);
+  free(p->stats_json);
+  free(p->schema);
+}
+
+static fhs_status run_pipeline(const char *input, const fhs_run_options *o, const run_paths *p, fhs_noisy_stats **ns) {
+  fhs_keys *keys = NULL;
+  fhs_dataset *ds = NULL;
+  fhs_encrypted_stats *es = NULL;
+  double t0 = now_s();
+  char *secret = path_in(p->keys, "secret.key");
+  struct stat st;
+  fhs_status s = secret ? FHS_OK : api_fail(FHS_ERR_NOMEM, "out of memory");
+  if (s == FHS_OK && stat(secret, &st) == 0) {
+    s = fhs_keys_open(p->keys, NULL, &keys);
+    if (s == FHS_OK) stage(o, 1, "keygen: reusing the work directory's keys", t0);
+  } else if (s == FHS_OK) {
+    fhs_keygen_options ko;
+    fhs_keygen_options_init(&ko);
+    ko.ring_degree = o->ring_degree;
+    s = fhs_keys_generate(p->keys, &ko, &keys);
+    if (s == FHS_OK) stage(o, 1, "keygen done", t0);
+  }
+  free(secret);
+  t0 = now_s();
+  fhs_encrypt_options eo;
+  fhs_encrypt_options_init(&eo);
+  eo.schema_out = p->schema;
+  eo.bins = o->bins;
+  eo.progress = o->progress;
+  eo.progress_user = o->progress_user;
+  if (s == FHS_OK && (s = fhs_dataset_encrypt(input, keys, p->data, &eo, &ds)) == FHS_OK) stage(o, 2, "encrypt done", t0);
+  t0 = now_s();
+  fhs_fit_options fo;
+  fhs_fit_options_init(&fo);
+  fo.progress = o->progress;
+  fo.progress_user = o->progress_user;
+  if (s == FHS_OK && (s = fhs_dataset_fit(ds, keys, p->stats_fhe, &fo, &es)) == FHS_OK)
+    stage(o, 3, "fit on ciphertexts done", t0);
+  t0 = now_s();
+  fhs_decrypt_options dopt;
+  fhs_decrypt_options_init(&dopt);
+  dopt.epsilon = o->epsilon;
+  dopt.delta = o->delta;
+  dopt.model = o->model;
+  dopt.quiet = o->quiet;
+  if (s == FHS_OK && (s = fhs_encrypted_stats_decrypt(es, keys, p->schema, p->stats_json, &dopt, ns)) == FHS_OK)
+    stage(o, 4, "decrypt with differential privacy done", t0);
+  fhs_encrypted_stats_free(es);
+  fhs_dataset_free(ds);
+  fhs_keys_free(keys);
+  return s;
+}
+
+fhs_status fhs_run(const char *input, const char *out, const fhs_run_options *opts) {
+  fhs_run_options def;
+  fhs_run_options_init(&def);
+  if (!opts) opts = &def;
+  if (!(opts->epsilon > 0 && isfinite(opts->epsilon))) return api_fail(FHS_ERR_INVALID, "run: epsilon must be positive");
+  if (!out || !output_format_ok(out))
+    return api_fail(FHS_ERR_INVALID, "run: %s: unknown output format (use .csv, .parquet or .jsonl)", out ? out : "(none)");
+  if (opts->report) return api_fail(FHS_ERR_INVALID, "run: the HTML report needs the evaluation layer (not in this build)");
+  fhs_status s = api_check_input(input);
+  if (s == FHS_OK) s = api_check_output(out);
+  if (s != FHS_OK) return s;
+  run_paths p;
+  memset(&p, 0, sizeof p);
+  size_t n = strlen(out) + 8;
+  p.wd = opts->workdir ? api_strdup(opts->workdir) : malloc(n);
+  if (p.wd && !opts->workdir) snprintf(p.wd, n, "%s.work", out);
+  if (p.wd) {
+    p.keys = path_in(p.wd, "keys");
+    p.data = path_in(p.wd, "DATA.fhe");
+    p.stats_fhe = path_in(p.wd, "STATS.fhe");
+    p.stats_json = path_in(p.wd, "STATS.json");
+    p.schema = path_in(p.wd, "SCHEMA.json");
+  }
+  if (!p.wd || !p.keys || !p.data || !p.stats_fhe || !p.stats_json || !p.schema) {
+    run_paths_free(&p);
+    return api_fail(FHS_ERR_NOMEM, "out of memory");
+  }
+  if (mkdir(p.wd, 0700) != 0 && errno != EEXIST) {
+    s = api_fail(FHS_ERR_IO, "%s: cannot create: %s", p.wd, strerror(errno));
+    run_paths_free(&p);
+    return s;
+  }
+  fhs_noisy_stats *ns = NULL;
+  fhs_synthesizer *synth = NULL;
+  s = run_pipeline(input, opts, &p, &ns);
+  double t0 = now_s();
+  uint64_t seed = opts->seed;
+  if (!opts->have_seed) randombytes_buf(&seed, sizeof seed);
+  if (s == FHS_OK) s = fhs_synthesizer_fit(ns, opts->model, &synth);
+  run_facts facts = {input, opts->ring_degree, p.wd};
+  if (s == FHS_OK) s = sample_to(synth, opts->rows ? opts->rows : ns->set.rows, seed, out, &facts);
+  if (s == FHS_OK) stage(opts, 5, "synthesize done", t0);
+  fhs_synthesizer_free(synth);
+  fhs_noisy_stats_free(ns);
+  run_paths_free(&p);
+  return s;
+}
