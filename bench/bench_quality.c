@@ -1,14 +1,15 @@
 /* bench_quality: fidelity of each synthesizer on real data (DESIGN section 10, quality targets).
  *
- *   bench_quality [ADULT.csv] [--bins N] [--trials T] [--json]
- *   bench_quality --pgm [ADULT-PGM.csv DOMAIN.json] [--json]
+ *   bench_quality [ADULT.csv] [--bins N] [--trials T] [--model NAME] [--eps E] [--json]
+ *   bench_quality --pgm [ADULT-PGM.csv DOMAIN.json] [--model NAME] [--json]
  *
  * Default mode: infer the schema (16 bins), count the exact marginals from the CSV, then for
  * every model and epsilon in {0.3, 1, 4}: release (delta = min(1e-6, 1/n^2), DESIGN 6) -> fit
  * -> sample n rows (seed 1) -> mean total variation distance between real and synthetic over
  * every 1-way, every 2-way and a fixed seeded sample of 100 3-way marginals. Each cell is the
- * mean over T independent releases (the noise differs; default 3). Then the time to sample
- * 10^6 rows (values, not only indices).
+ * mean over T independent releases (the noise differs; default 3). Then, for every model, the
+ * time to sample 10^6 rows (values, not only indices) after one release at epsilon 1.
+ * --model and --eps restrict the run to one model / one epsilon (for tuning).
  * --pgm: the integer-coded Adult of the MST / AIM papers with its domain file, epsilon 1,
  * delta 1e-10, mean 2-way TVD over all pairs (91), as those papers report it. */
 #include <jansson.h>
@@ -112,11 +113,35 @@ static int run_once(const fhs_schema *schema, const fhs_index_table *real,
   return 0;
 }
 
+/* Seconds to sample 10^6 rows with values after one release at epsilon 1, or -1. */
+static double sample_speed(const fhs_schema *schema, const fhs_marginal_set *exact,
+                           const char *model, double delta) {
+  fhs_marginal_set stats;
+  fhs_synth_model *m;
+  fhs_table t;
+  fhs_error err;
+  double secs = -1;
+  if (fhs_release(exact, model, 1, delta, NULL, &stats, &err)) return -1;
+  if (fhs_synth_fit(&stats, schema, model, NULL, &m, &err) == 0) {
+    double t0 = now();
+    if (fhs_synth_sample(m, 1000000, 1, &t, &err) == 0) {
+      secs = now() - t0;
+      fhs_table_free(&t);
+    }
+    fhs_synth_free(m);
+  }
+  fhs_marginal_set_free(&stats);
+  return secs;
+}
+
 static void print_results(const result *res, size_t n, const char *data, size_t rows,
-                          double sample_1m, int json) {
+                          const char *const *models, size_t n_models, const double *sample_1m,
+                          int json) {
   if (json) {
-    printf("{\"data\": \"%s\", \"rows\": %zu, \"sample_1e6_rows_s\": %.3f, \"results\": [\n", data,
-           rows, sample_1m);
+    printf("{\"data\": \"%s\", \"rows\": %zu, \"sample_1e6_rows_s\": {", data, rows);
+    for (size_t i = 0; i < n_models; i++)
+      printf("%s\"%s\": %.3f", i ? ", " : "", models[i], sample_1m ? sample_1m[i] : -1);
+    printf("}, \"results\": [\n");
     for (size_t i = 0; i < n; i++)
       printf("  {\"model\": \"%s\", \"epsilon\": %g, \"delta\": %.3g, \"tvd1\": %.5f, "
              "\"tvd2\": %.5f, \"tvd3\": %.5f, \"tvd2_max\": %.5f, \"pairs\": %zu, \"triples\": %zu, "
@@ -135,7 +160,8 @@ static void print_results(const result *res, size_t n, const char *data, size_t 
            res[i].epsilon, res[i].delta, res[i].tvd.mean[1], res[i].tvd.mean[2],
            res[i].tvd.mean[3], res[i].tvd.max[2], res[i].t_release, res[i].t_fit,
            res[i].t_sample);
-  if (sample_1m >= 0) printf("sampling 10^6 rows (mst, values): %.3f s\n", sample_1m);
+  for (size_t i = 0; sample_1m && i < n_models; i++)
+    if (sample_1m[i] >= 0) printf("sampling 10^6 rows (%s, values): %.3f s\n", models[i], sample_1m[i]);
 }
 
 /* Categorical schema "0".."d-1" per column, sizes from the domain file, order of the CSV. */
@@ -190,6 +216,8 @@ static const char *default_path(const char *name, char *buf, size_t size) {
 
 int main(int argc, char **argv) {
   int json = 0, pgm = 0, trials = 3;
+  const char *only_model = NULL;
+  double only_eps = 0;
   size_t bins = FHS_INFER_DEFAULT_BINS;
   const char *paths[2] = {NULL, NULL};
   size_t n_paths = 0;
@@ -202,11 +230,17 @@ int main(int argc, char **argv) {
       bins = (size_t)atoi(argv[++i]);
     else if (!strcmp(argv[i], "--trials") && i + 1 < argc)
       trials = atoi(argv[++i]);
+    else if (!strcmp(argv[i], "--model") && i + 1 < argc)
+      only_model = argv[++i];
+    else if (!strcmp(argv[i], "--eps") && i + 1 < argc)
+      only_eps = atof(argv[++i]);
     else if (argv[i][0] != '-' && n_paths < 2)
       paths[n_paths++] = argv[i];
     else {
-      fprintf(stderr, "usage: bench_quality [ADULT.csv] [--bins N] [--trials T] [--json]\n"
-                      "       bench_quality --pgm [ADULT-PGM.csv DOMAIN.json] [--json]\n");
+      fprintf(stderr, "usage: bench_quality [ADULT.csv] [--bins N] [--trials T] [--model NAME] "
+                      "[--eps E] [--json]\n"
+                      "       bench_quality --pgm [ADULT-PGM.csv DOMAIN.json] [--model NAME] "
+                      "[--json]\n");
       return 2;
     }
   }
@@ -246,13 +280,14 @@ int main(int argc, char **argv) {
   const double eps_all[] = {0.3, 1, 4}, eps_pgm[] = {1};
   const double *eps = pgm ? eps_pgm : eps_all;
   size_t n_eps = pgm ? 1 : 3;
+  if (only_eps > 0) eps = &only_eps, n_eps = 1;
   const char *const *models = fhs_synth_models();
   size_t n_models = 0;
   while (models[n_models]) n_models++;
   result *res = calloc(n_models * n_eps, sizeof *res);
   size_t n_res = 0;
   for (size_t mi = 0; mi < n_models; mi++)
-    for (size_t e = 0; e < n_eps; e++) {
+    for (size_t e = 0; e < n_eps && (!only_model || !strcmp(only_model, models[mi])); e++) {
       result *r = &res[n_res++];
       r->model = models[mi], r->epsilon = eps[e], r->delta = delta;
       for (int t = 0; t < trials; t++)
@@ -264,25 +299,15 @@ int main(int argc, char **argv) {
       r->t_release /= trials, r->t_fit /= trials, r->t_sample /= trials;
       if (!json) fprintf(stderr, "  %s eps %g done\n", r->model, r->epsilon);
     }
-  /* sampling speed: 10^6 rows with values (the fhs_table a writer receives) */
-  double sample_1m = -1;
-  {
-    fhs_marginal_set stats;
-    fhs_synth_model *m;
-    fhs_table t;
-    if (fhs_release(&exact, "mst", 1, delta, NULL, &stats, &err) == 0 &&
-        fhs_synth_fit(&stats, &schema, "mst", NULL, &m, &err) == 0) {
-      double t0 = now();
-      if (fhs_synth_sample(m, 1000000, 1, &t, &err) == 0) {
-        sample_1m = now() - t0;
-        fhs_table_free(&t);
-      }
-      fhs_synth_free(m);
-      fhs_marginal_set_free(&stats);
-    }
+  /* sampling speed: 10^6 rows with values (the fhs_table a writer receives), every model */
+  double *sample_1m = calloc(n_models, sizeof *sample_1m);
+  for (size_t mi = 0; sample_1m && mi < n_models; mi++) {
+    sample_1m[mi] = -1;
+    if (only_model && strcmp(only_model, models[mi])) continue;
+    sample_1m[mi] = sample_speed(&schema, &exact, models[mi], delta);
   }
-  print_results(res, n_res, csv, real.n_rows, sample_1m, json);
-  free(res), free(sets), free(sets12);
+  print_results(res, n_res, csv, real.n_rows, models, n_models, sample_1m, json);
+  free(sample_1m), free(res), free(sets), free(sets12);
   fhs_marginal_set_free(&exact), fhs_marginal_set_free(&real_eval);
   fhs_index_table_free(&real);
   fhs_schema_free(&schema);

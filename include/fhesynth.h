@@ -129,10 +129,9 @@ typedef struct fhs_noisy_stats fhs_noisy_stats;
 typedef struct {
   double epsilon;          /* > 0; required unless no_dp */
   double delta;            /* 0 = min(1e-6, 1/rows^2) */
-  int no_dp;               /* exact counts (owner's own analysis only) */
+  int no_dp;               /* exact counts of every decrypted table, with a warning on stderr */
   const char *model;       /* release plan: "mst" (default), "independent", "all2way", ... */
   double budget;           /* ledger budget when creating it (0 = 10) */
-  int quiet;               /* no warning on stderr for no_dp */
 } fhs_decrypt_options;
 void fhs_decrypt_options_init(fhs_decrypt_options *o);
 
@@ -161,7 +160,16 @@ fhs_status fhs_synthesizer_fit(const fhs_noisy_stats *s, const char *model, fhs_
 /* Samples rows into out (.csv, .parquet, .jsonl) and writes out.manifest.json beside it. */
 fhs_status fhs_synthesizer_sample(const fhs_synthesizer *m, uint64_t rows, uint64_t seed, const char *out);
 const char *fhs_synthesizer_model(const fhs_synthesizer *m);
+/* A fresh random seed (libsodium), for callers that want a new sample each time. */
+uint64_t fhs_seed_random(void);
 void fhs_synthesizer_free(fhs_synthesizer *m);
+
+/* ---------- inspection ---------- */
+
+/* What an fhesynth file is (kind, version, parameters, sizes) as "key: value" lines; never
+ * secrets. *text is malloc'ed: release it with fhs_free. */
+fhs_status fhs_inspect(const char *path, char **text);
+void fhs_free(void *p);
 
 /* ---------- the whole pipeline ---------- */
 

@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-debian.sh
+scripts/setup-node.sh
 jobs=$(nproc)
 for cfg in release asan; do
   case $cfg in

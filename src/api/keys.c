@@ -150,7 +150,7 @@ fhs_status fhs_keys_generate(const char *dir, const fhs_keygen_options *opts, fh
   struct stat st;
   int exists = probe && stat(probe, &st) == 0;
   if (exists && !opts->force) {
-    fhs_status s = api_fail(FHS_ERR_INVALID, "%s: a secret key already exists (data encrypted under it would be lost); "
+    fhs_status s = api_fail(FHS_ERR_IO, "%s: a secret key already exists (data encrypted under it would be lost); "
                                              "use --force to replace it", probe);
     free(probe);
     return s;

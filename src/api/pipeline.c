@@ -1,6 +1,8 @@
 /* Encrypt (owner), fit (server), decrypt with DP (owner): the public API over the encode,
  * stats, dp and synth layers. */
+#include <errno.h>
 #include <libgen.h>
+#include <unistd.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +29,30 @@ static char *default_schema_path(const char *out) {
   if (p) snprintf(p, n, "%s/SCHEMA.json", dir);
   free(copy);
   return p;
+}
+
+/* A fresh temporary name in target's directory (".NAME.XXXXXX"), created empty. */
+static char *temp_beside(const char *target) {
+  char *copy = api_strdup(target), *copy2 = api_strdup(target);
+  char *path = NULL;
+  if (copy && copy2) {
+    const char *dir = dirname(copy), *base = basename(copy2);
+    size_t n = strlen(dir) + strlen(base) + 16;
+    path = malloc(n);
+    if (path) {
+      snprintf(path, n, "%s/.%s.XXXXXX", dir, base);
+      int fd = mkstemp(path);
+      if (fd < 0) {
+        free(path);
+        path = NULL;
+      } else {
+        close(fd);
+      }
+    }
+  }
+  free(copy);
+  free(copy2);
+  return path;
 }
 
 static int encrypt_rows(const char *input, const fhs_schema *schema, const fhs_secret_key *sk, const char *out,
@@ -67,13 +93,22 @@ fhs_status fhs_dataset_encrypt(const char *input, const fhs_keys *keys, const ch
     schema_out = opts->schema_out ? api_strdup(opts->schema_out) : default_schema_path(out);
     if (rc == 0 && !schema_out) rc = fhs_error_set(&err, "out of memory");
   }
-  uint64_t rows = 0;
-  if (rc == 0) rc = encrypt_rows(input, &schema, &keys->sk, out, opts, &rows, &err);
-  /* a DATA.fhe without its schema is useless: if the schema can't be written, neither stays */
-  if (rc == 0 && schema_out && fhs_schema_write(&schema, schema_out, &err) != 0) {
-    remove(out);
-    rc = -1;
+  if (rc == 0 && schema_out && api_check_output(schema_out) != FHS_OK) {
+    fhs_schema_free(&schema);
+    free(schema_out);
+    return FHS_ERR_IO;
   }
+  /* DATA.fhe and its schema belong together: the data goes to a temporary name beside out and
+   * replaces out only once the schema is written too; a failure leaves both old files as they
+   * were */
+  uint64_t rows = 0;
+  char *tmp = rc == 0 ? temp_beside(out) : NULL;
+  if (rc == 0 && !tmp) rc = fhs_error_set(&err, "%s: cannot create a file in its directory", out);
+  if (rc == 0) rc = encrypt_rows(input, &schema, &keys->sk, tmp, opts, &rows, &err);
+  if (rc == 0 && schema_out) rc = fhs_schema_write(&schema, schema_out, &err);
+  if (rc == 0 && rename(tmp, out) != 0) rc = fhs_error_set(&err, "%s: cannot rename into place: %s", out, strerror(errno));
+  if (tmp && rc != 0) unlink(tmp);
+  free(tmp);
   fhs_schema_free(&schema);
   free(schema_out);
   if (rc != 0) return api_fail_err(&err);
@@ -142,7 +177,8 @@ fhs_status fhs_dataset_fit(const fhs_dataset *d, const fhs_keys *eval_keys, cons
   uint32_t cols = fhs_data_header_of(d->reader)->n_columns;
   int rc = opts->marginals ? fhs_marginal_list_parse(opts->marginals, cols, &list, &err)
                            : fhs_marginal_list_all(cols, opts->ways, &list, &err);
-  if (rc != 0) return api_fail(FHS_ERR_INVALID, "%s", err.msg);
+  /* the list names columns of this data: a bad one is a data error, not a usage error */
+  if (rc != 0) return api_fail(FHS_ERR_DATA, "%s: %s", d->path, err.msg);
   fhs_stats_fit_options fo = {opts->memory_mib, opts->progress, opts->progress_user};
   rc = fhs_fit(d->reader, &eval_keys->ek, &list, &fo, out, &err);
   fhs_marginal_list_free(&list);
@@ -218,13 +254,31 @@ static int to_marginals(const fhs_count_set *cs, const fhs_schema *schema, const
   return 0;
 }
 
+static int copy_marginals(const fhs_marginal_set *in, fhs_marginal_set *out, fhs_error *err) {
+  *out = *in;
+  out->m = calloc(in->count, sizeof *out->m);
+  if (!out->m) return fhs_error_set(err, "out of memory");
+  for (size_t i = 0; i < in->count; i++) {
+    out->m[i] = in->m[i];
+    out->m[i].counts = malloc(in->m[i].size * sizeof *in->m[i].counts);
+    if (!out->m[i].counts) {
+      out->count = i;
+      fhs_marginal_set_free(out);
+      return fhs_error_set(err, "out of memory");
+    }
+    memcpy(out->m[i].counts, in->m[i].counts, in->m[i].size * sizeof *in->m[i].counts);
+  }
+  return 0;
+}
+
 static int release(const fhs_keys *keys, const fhs_decrypt_options *o, const char *stats_path, const char *out_json,
                    const fhs_marginal_set *exact, fhs_marginal_set *noisy, fhs_error *err) {
   if (o->no_dp) {
-    if (!o->quiet)
-      fprintf(stderr, "fhesynth: warning: no-dp: %s holds exact counts, not differentially private; keep it to yourself\n",
-              out_json);
-    return fhs_release_exact(exact, o->model, noisy, err);
+    /* a privacy warning is not progress chatter: quiet does not silence it */
+    fprintf(stderr, "fhesynth: warning: no-dp: %s holds exact counts, not differentially private; keep it to yourself\n",
+            out_json);
+    /* every decrypted table, 3-way ones included: the owner asked for exact statistics */
+    return copy_marginals(exact, noisy, err);
   }
   double n = exact->rows ? (double)exact->rows : 1;
   double delta = o->delta > 0 ? o->delta : fmin(1e-6, 1.0 / (n * n));

@@ -202,6 +202,12 @@ fhs_status fhs_synthesizer_sample(const fhs_synthesizer *m, uint64_t rows, uint6
 
 const char *fhs_synthesizer_model(const fhs_synthesizer *m) { return m ? m->model_name : NULL; }
 
+uint64_t fhs_seed_random(void) {
+  uint64_t s = 0;
+  if (sodium_init() >= 0) randombytes_buf(&s, sizeof s);
+  return s;
+}
+
 void fhs_synthesizer_free(fhs_synthesizer *m) {
   if (!m) return;
   fhs_synth_free(m->model);
@@ -296,7 +302,6 @@ static fhs_status run_pipeline(const char *input, const fhs_run_options *o, cons
   dopt.epsilon = o->epsilon;
   dopt.delta = o->delta;
   dopt.model = o->model;
-  dopt.quiet = o->quiet;
   if (s == FHS_OK && (s = fhs_encrypted_stats_decrypt(es, keys, p->schema, p->stats_json, &dopt, ns)) == FHS_OK)
     stage(o, 4, "decrypt with differential privacy done", t0);
   fhs_encrypted_stats_free(es);

@@ -1,5 +1,5 @@
-/* Shared pieces of the command-line tool: exit codes, error printing, option parsing helpers,
- * the progress bar, key loading. Each subcommand lives in its own cmd_*.c file. */
+/* The command-line tool: option parsing, progress bars and exit codes over the public API
+ * (include/fhesynth.h), nothing else. Each subcommand lives in its own cmd_*.c file. */
 #ifndef FHS_CLI_H
 #define FHS_CLI_H
 
@@ -7,9 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "error.h"
-#include "fhe.h"
-#include "manifest.h"
+#include "fhesynth.h"
 
 #define FHS_EXIT_OK 0
 #define FHS_EXIT_RUNTIME 1
@@ -22,11 +20,16 @@ typedef struct {
 
 /* Prints "fhesynth: <msg>" on stderr and returns code. */
 int cli_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int cli_fail_err(const fhs_error *err);
-/* Parses the options every subcommand shares (--quiet, --threads N); returns -1 on a bad value. */
-int cli_apply_common(cli_common *c);
-int cli_parse_double(const char *opt, const char *s, double *out);
-int cli_parse_u64(const char *opt, const char *s, uint64_t *out);
+/* Reports the API's last error; exit 2 for an invalid argument, 1 otherwise. */
+int cli_fail_status(fhs_status s);
+/* "--flag" of the option getopt just rejected, for one-line messages. */
+const char *cli_bad_option(int argc, char **argv);
+int cli_parse_double(const char *s, double *out);
+int cli_parse_u64(const char *s, uint64_t *out);
+int cli_parse_privacy(const char *s, double *eps);
+/* --quiet / --threads N shared by every subcommand: 1 if handled, -1 on a bad value. */
+int cli_common_option(int c, const char *arg, cli_common *common, const char *cmd);
+void cli_apply_common(const cli_common *c);
 
 /* A progress bar on stderr when it is a terminal and --quiet is off. */
 typedef struct {
@@ -40,44 +43,17 @@ void cli_progress_cb(void *user, uint64_t done, uint64_t total);
 void cli_progress_done(cli_progress *p);
 double cli_now(void);
 
-/* Whole-file read; the error names the file. */
-int cli_read_file(const char *path, uint8_t **buf, size_t *len, fhs_error *err);
-/* Writes buf to path atomically with the given mode. */
-int cli_write_file(const char *path, const uint8_t *buf, size_t len, unsigned mode, fhs_error *err);
-
-/* Owner: loads KEYDIR/secret.key (decrypting it with the passphrase file when protected) and
- * builds its context. */
-int cli_load_secret_key(const char *keydir, const char *passphrase_file, fhs_context **ctx, fhs_secret_key *sk,
-                        fhs_error *err);
-/* Server: loads an evaluation key; refuses a secret key, protected or not. */
-int cli_load_eval_key(const char *path, fhs_context **ctx, fhs_eval_key *ek, fhs_error *err);
-/* Reads a passphrase file (first line, without its line ending). */
-int cli_read_passphrase(const char *path, char **pass, size_t *len, fhs_error *err);
-
-/* The subcommands' work, callable from `run` (each cmd_* parses its options, then calls one). */
-int cli_keygen(const char *dir, size_t ring, const char *pass_file, fhs_error *err);
-int cli_encrypt(const char *input, const char *keys, const char *pass, const char *out, const char *schema_in,
-                const char *schema_out, size_t bins, const cli_common *common, fhs_error *err);
-int cli_fit(const char *data_path, const char *ek_path, const char *out, int ways, const char *marg, size_t memory,
-            const cli_common *common, fhs_error *err);
-typedef struct {
-  const char *stats, *keys, *schema, *out, *model, *pass;
-  double epsilon, delta, budget;
-  int have_epsilon, have_delta, have_budget, no_dp;
-  cli_common common;
-} cli_decrypt_args;
-int cli_decrypt(const cli_decrypt_args *a, fhs_error *err);
-int cli_output_format_ok(const char *path);
-int cli_synthesize(const char *stats_path, const char *schema_path, uint64_t rows, const char *model, uint64_t seed,
-                   const char *out, const cli_manifest_extra *extra, fhs_error *err);
-int cli_parse_privacy(const char *s, double *eps);
+#define CLI_COMMON_OPTIONS                                                       \
+  {"quiet", no_argument, 0, 'q'}, {"threads", required_argument, 0, 't'},        \
+      {"help", no_argument, 0, 'h'}
 
 int cmd_keygen(int argc, char **argv);
-int cmd_synthesize(int argc, char **argv);
-int cmd_run(int argc, char **argv);
 int cmd_encrypt(int argc, char **argv);
 int cmd_fit(int argc, char **argv);
 int cmd_decrypt(int argc, char **argv);
+int cmd_synthesize(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
+int cmd_evaluate(int argc, char **argv);
 
 #endif

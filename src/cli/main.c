@@ -1,14 +1,10 @@
 /* fhesynth: the command-line tool. Dispatches to one subcommand (cmd_*.c). */
-#include <sodium.h>
 #include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
 
-#ifndef FHS_VERSION
-#define FHS_VERSION "0.1.0"
-#endif
 
 typedef struct {
   const char *name;
@@ -23,6 +19,9 @@ static const command COMMANDS[] = {
     {"decrypt", cmd_decrypt, "decrypt STATS.fhe and release noisy marginals as STATS.json (owner)"},
     {"synthesize", cmd_synthesize, "fit a synthesizer to STATS.json and write synthetic rows (owner)"},
     {"run", cmd_run, "the whole pipeline locally: keygen, encrypt, fit, decrypt, synthesize"},
+#ifdef FHS_HAVE_EVAL
+    {"evaluate", cmd_evaluate, "score synthetic data for fidelity, utility and privacy; HTML report"},
+#endif
     {"inspect", cmd_inspect, "say what an fhesynth file is"},
 };
 
@@ -38,7 +37,7 @@ int main(int argc, char **argv) {
     return FHS_EXIT_USAGE;
   }
   if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
-    printf("fhesynth %s\n", FHS_VERSION);
+    printf("fhesynth %s\n", fhs_version());
     return FHS_EXIT_OK;
   }
   if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
@@ -49,13 +48,10 @@ int main(int argc, char **argv) {
     if (strcmp(argv[1], COMMANDS[i].name) == 0) {
       for (int j = 2; j < argc; j++)
         if (strcmp(argv[j], "--version") == 0) {
-          printf("fhesynth %s\n", FHS_VERSION);
+          printf("fhesynth %s\n", fhs_version());
           return FHS_EXIT_OK;
         }
-      /* before any subcommand: some paths (a passphrase-protected secret.key) reach libsodium
-       * (sodium_malloc) before anything else has initialised it, and it aborts then */
       opterr = 0; /* each subcommand reports a bad option itself, in one line */
-      if (sodium_init() < 0) return cli_fail(FHS_EXIT_RUNTIME, "libsodium failed to initialise (no entropy source?)");
       return COMMANDS[i].run(argc - 1, argv + 1);
     }
   return cli_fail(FHS_EXIT_USAGE, "unknown command \"%s\" (fhesynth --help lists them)", argv[1]);

@@ -29,6 +29,7 @@ static int derive(uint8_t key[crypto_aead_xchacha20poly1305_ietf_KEYBYTES], cons
 
 int fhs_key_protect(const uint8_t *record, size_t len, const char *pass, size_t pass_len, uint8_t **out,
                     size_t *out_len, fhs_error *err) {
+  if (sodium_init() < 0) return fhs_error_set(err, "libsodium failed to initialise");
   if (pass_len == 0) return fhs_error_set(err, "the passphrase is empty");
   size_t total = HEAD + len + crypto_aead_xchacha20poly1305_ietf_ABYTES;
   uint8_t *buf = malloc(total);
@@ -54,6 +55,7 @@ int fhs_key_protect(const uint8_t *record, size_t len, const char *pass, size_t 
 
 int fhs_key_unprotect(const uint8_t *buf, size_t len, const char *pass, size_t pass_len, uint8_t **record,
                       size_t *record_len, fhs_error *err) {
+  if (sodium_init() < 0) return fhs_error_set(err, "libsodium failed to initialise");
   if (!fhs_is_protected_key(buf, len)) return fhs_error_set(err, "not a passphrase-protected key");
   if (len < HEAD + crypto_aead_xchacha20poly1305_ietf_ABYTES) return fhs_error_set(err, "truncated protected key");
   uint64_t ops = get_u64(buf + 8 + SALT), mem = get_u64(buf + 16 + SALT);

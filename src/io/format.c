@@ -88,7 +88,7 @@ static bool interval_holds(const rounding_interval *iv, uint64_t c, int j) {
  * nearest first; 0 when none does. */
 static uint64_t round_to(const rounding_interval *iv, int j) {
   u128 unit = (u128)POW10[j] << iv->s;
-  uint64_t c = (uint64_t)(iv->mid / unit);
+  uint64_t c = (uint64_t)(iv->mid >> iv->s) / POW10[j]; /* = mid / unit, in 64 bits */
   u128 rem = iv->mid - (u128)c * unit;
   bool up = 2 * rem > unit || (2 * rem == unit && (c & 1));
   uint64_t first = up ? c + 1 : c, second = up ? c : c + 1;

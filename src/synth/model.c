@@ -19,6 +19,8 @@
 static const fhs_synth_model_ops *const models[] = {
     &fhs_synth_mst_ops,
     &fhs_synth_independent_ops,
+    &fhs_synth_copula_ops,
+    &fhs_synth_neural_ops,
 };
 #define N_MODELS (sizeof models / sizeof models[0])
 
@@ -30,7 +32,7 @@ struct fhs_synth_model {
 };
 
 /* Kept in step with `models` (a test checks that every name fits). */
-static const char *const model_names[] = {"mst", "independent", NULL};
+static const char *const model_names[] = {"mst", "independent", "copula", "neural", NULL};
 _Static_assert(sizeof model_names / sizeof model_names[0] == N_MODELS + 1,
                "model_names must list every model");
 
@@ -43,7 +45,7 @@ int fhs_synth_fit(const fhs_marginal_set *stats, const fhs_schema *schema, const
   const fhs_synth_model_ops *ops = NULL;
   for (size_t i = 0; i < N_MODELS && !ops; i++)
     if (strcmp(models[i]->name, model) == 0) ops = models[i];
-  if (!ops) return fhs_error_set(err, "synth: unknown model \"%.60s\" (known: mst, independent)", model);
+  if (!ops) return fhs_error_set(err, "synth: unknown model \"%.60s\" (known: mst, independent, copula, neural)", model);
   fhs_synth_options o = {0, 0, 0};
   if (opts) o = *opts;
   fhs_synth_model *m = calloc(1, sizeof *m);

@@ -238,11 +238,13 @@ static const release_plan plans[] = {
     {"mst", run_mst, 2},
     {"independent", run_independent, 1},
     {"all2way", run_all2way, 2},
+    {"copula", fhs_plan_copula, 2},
+    {"neural", fhs_plan_neural, 2},
 };
 #define N_PLANS (sizeof plans / sizeof plans[0])
 
 const char *const *fhs_release_plans(void) {
-  static const char *const names[N_PLANS + 1] = {"mst", "independent", "all2way", NULL};
+  static const char *const names[N_PLANS + 1] = {"mst", "independent", "all2way", "copula", "neural", NULL};
   return names;
 }
 
@@ -250,7 +252,7 @@ static const release_plan *find_plan(const char *model, fhs_error *err) {
   if (!model) model = "mst";
   for (size_t i = 0; i < N_PLANS; i++)
     if (strcmp(plans[i].name, model) == 0) return &plans[i];
-  fhs_error_set(err, "release: unknown model \"%.60s\" (known: mst, independent, all2way)", model);
+  fhs_error_set(err, "release: unknown model \"%.60s\" (known: mst, independent, all2way, copula, neural)", model);
   return NULL;
 }
 

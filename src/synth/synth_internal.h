@@ -140,6 +140,53 @@ int fhs_tree_fit_mst(fhs_tree_model *t, const fhs_marginal_set *stats, const fhs
 int fhs_tree_fit_independent(fhs_tree_model *t, const fhs_marginal_set *stats,
                              const fhs_schema *schema, fhs_error *err);
 
+/* ---------- GEM generator (gem.c) ---------- */
+
+typedef struct {
+  size_t dz; /* noise width */
+  size_t h;  /* hidden units (one ReLU layer) */
+  size_t k;  /* noise vectors = mixture components */
+} fhs_gem_shape;
+
+/* An MLP z -> ReLU -> one softmax per column, over a fixed batch of k noise vectors: a mixture
+ * of k product distributions (see gem.c). prob[i * d + off[a] + v] = P(column a = v | i). */
+typedef struct {
+  size_t n_cols, d, dz, h, k;
+  size_t *dom, *off;
+  double *z;                 /* k x dz */
+  double *theta;             /* W1 (dz x h), b1, W2 (h x d), b2 */
+  double *adam_m, *adam_v, *grad;
+  size_t steps;              /* Adam steps taken */
+  double *hid, *dhid;        /* k x h */
+  double *prob, *dprob;      /* k x d */
+} fhs_gem;
+
+/* A measured marginal the generator is trained to match: y = noisy counts / rows (cells in
+ * the marginal's layout), w = rows^2 / sigma^2 (its precision). */
+typedef struct {
+  size_t n_cols;
+  size_t cols[2]; /* generator columns, increasing */
+  size_t size;
+  double *y;
+  double w;
+} fhs_gem_target;
+
+int fhs_gem_init(fhs_gem *g, const size_t *dom, size_t n_cols, const fhs_gem_shape *shape,
+                 uint64_t seed, fhs_error *err);
+/* Output bias of column a = log(p + 1e-6): start from the distribution p. */
+void fhs_gem_set_bias(fhs_gem *g, size_t a, const double *p);
+void fhs_gem_forward(fhs_gem *g);
+/* The generator's marginal over 1 or 2 columns (as of the last forward pass) into out. */
+void fhs_gem_answer(const fhs_gem *g, size_t n_cols, const size_t *cols, double *out);
+/* steps of Adam (rate lr) on the weighted squared error; ends with a forward pass. */
+int fhs_gem_train(fhs_gem *g, const fhs_gem_target *t, size_t n_t, size_t steps, double lr,
+                  double *loss_out, fhs_error *err);
+void fhs_gem_free(fhs_gem *g);
+/* A target from a marginal; cols = the generator columns of its columns. */
+int fhs_gem_target_from(fhs_gem_target *t, const fhs_marginal *m, const size_t *cols,
+                        double nrows, fhs_error *err);
+void fhs_gem_targets_free(fhs_gem_target *t, size_t n);
+
 /* ---------- models (model.c) ---------- */
 
 typedef struct {
@@ -167,6 +214,9 @@ double fhs_synth_rows_estimate(const fhs_marginal_set *s);
 /* Standard normal CDF and its inverse (|error| < 1e-15 after one Halley step). */
 double fhs_norm_cdf(double x);
 double fhs_norm_quantile(double p);
+/* P(X < h, Y < k) for standard normals with correlation r, |r| < 1 (bvn.c, Genz's BVNU);
+ * h, k may be infinite. */
+double fhs_bvn_lower(double h, double k, double r);
 /* A standard normal draw (Box-Muller on two 53-bit uniforms). */
 double fhs_synth_stream_normal(fhs_synth_stream *s);
 
