@@ -3,7 +3,7 @@
  * marginals) and decrypt, the size of STATS.fhe, and each stage's peak RSS (every stage runs in
  * its own child process). --peer-workload runs the peers' workload of DESIGN section 10: a
  * 10 x 10 contingency table over 16,384 encrypted rows. --json prints one JSON object per run
- * with total_s and one <stage>_s per stage. */
+ * (one line per run) with total_s and one <stage>_s per stage. */
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -201,9 +201,9 @@ static void report(const char *label, const job *j, stage *st, int n, int json, 
   for (int i = 0; i < n; i++) total += st[i].seconds;
   long stats_bytes = file_size(j->stats), data_bytes = file_size(j->data);
   if (json) {
-    printf("%s{\"run\": \"%s\", \"threads\": %d, \"total_s\": %.3f", *first ? "" : ", ", label, omp_get_max_threads(), total);
+    printf("{\"run\": \"%s\", \"threads\": %d, \"total_s\": %.3f", label, omp_get_max_threads(), total);
     for (int i = 0; i < n; i++) printf(", \"%s_s\": %.3f, \"%s_peak_rss_mib\": %.1f", st[i].name, st[i].seconds, st[i].name, st[i].rss_kib / 1024.0);
-    printf(", \"data_fhe_bytes\": %ld, \"stats_fhe_bytes\": %ld}", data_bytes, stats_bytes);
+    printf(", \"data_fhe_bytes\": %ld, \"stats_fhe_bytes\": %ld}\n", data_bytes, stats_bytes);
   } else {
     printf("\n%s (%d threads)\n", label, omp_get_max_threads());
     for (int i = 0; i < n; i++) printf("  %-8s %8.2f s   peak RSS %7.1f MiB\n", st[i].name, st[i].seconds, st[i].rss_kib / 1024.0);
@@ -245,7 +245,6 @@ int main(int argc, char **argv) {
   snprintf(j.stats, sizeof j.stats, "%s/STATS.fhe", j.dir);
   j.ring = 8192;
   int first = 1;
-  if (json) printf("[");
   if (peer) {
     snprintf(j.csv, sizeof j.csv, "%s/peer.csv", j.dir);
     peer_csv(j.csv);
@@ -261,7 +260,6 @@ int main(int argc, char **argv) {
       run("10^6 rows resampled from Adult, all 1- and 2-way marginals", &j, json, &first);
     }
   }
-  if (json) printf("]\n");
   char cmd[400];
   snprintf(cmd, sizeof cmd, "rm -rf %s", j.dir);
   return system(cmd) == 0 ? 0 : 1;

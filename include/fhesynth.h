@@ -164,6 +164,26 @@ const char *fhs_synthesizer_model(const fhs_synthesizer *m);
 uint64_t fhs_seed_random(void);
 void fhs_synthesizer_free(fhs_synthesizer *m);
 
+/* ---------- evaluation ---------- */
+
+typedef struct {
+  const char *holdout;      /* real rows the synthesizer never saw; NULL: no utility, fewer privacy metrics */
+  const char *schema;       /* NULL: inferred from the real data with `bins` bins */
+  const char *stats;        /* STATS.json or a run manifest, for the privacy budget spent; NULL */
+  const char *target;       /* utility target column; NULL: the last categorical column */
+  const char *report;       /* self-contained HTML report to write; NULL for none */
+  const char *metrics_json; /* METRICS.json to write; NULL for none */
+  uint64_t seed;            /* default 1 */
+  size_t bins;              /* default 16 */
+  size_t attacks;           /* Anonymeter attacks per evaluator (default 500) */
+} fhs_evaluate_options;
+void fhs_evaluate_options_init(fhs_evaluate_options *o);
+
+/* Fidelity, utility and privacy of synthetic rows against the real rows they were learnt from
+ * (CSV or Parquet; docs/metrics.md defines every number). summary, when not NULL, receives a
+ * plain-text summary (release it with fhs_free). */
+fhs_status fhs_evaluate(const char *real, const char *synthetic, const fhs_evaluate_options *opts, char **summary);
+
 /* ---------- inspection ---------- */
 
 /* What an fhesynth file is (kind, version, parameters, sizes) as "key: value" lines; never

@@ -4,7 +4,7 @@
 set -euo pipefail
 pkgs=(build-essential cmake ninja-build pkg-config git
       libsodium-dev libjansson-dev libcsv-dev libgsl-dev libopenblas-dev liblapacke-dev
-      libzstd-dev zlib1g-dev libomp-dev)
+      libzstd-dev zlib1g-dev libomp-dev libxgboost-dev liblinear-dev chromium)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -51,6 +51,9 @@ fhs_status api_fail_err(const fhs_error *err);
 fhs_status api_check_input(const char *path);
 fhs_status api_check_output(const char *path);
 char *api_strdup(const char *s);
+/* fhs_evaluate with a budget the caller knows (NaN: unknown). */
+fhs_status api_evaluate(const char *real, const char *synthetic, const fhs_evaluate_options *opts, double epsilon,
+                        double delta, char **summary);
 /* Loads the evaluation key of an owner key directory on first use. */
 fhs_status api_keys_need_eval(fhs_keys *k);
 

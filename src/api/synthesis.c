@@ -12,6 +12,7 @@
 
 #include "api_internal.h"
 #include "io.h"
+#include "eval.h"
 #include "writers.h"
 
 /* ---------- noisy statistics ---------- */
@@ -250,7 +251,7 @@ static char *path_in(const char *dir, const char *name) {
 }
 
 typedef struct {
-  char *wd, *keys, *data, *stats_fhe, *stats_json, *schema;
+  char *wd, *keys, *data, *stats_fhe, *stats_json, *schema, *train, *holdout, *manifest;
 } run_paths;
 
 static void run_paths_free(run_paths *p) {
@@ -260,6 +261,9 @@ static void run_paths_free(run_paths *p) {
   free(p->stats_fhe);
   free(p->stats_json);
   free(p->schema);
+  free(p->train);
+  free(p->holdout);
+  free(p->manifest);
 }
 
 static fhs_status run_pipeline(const char *input, const fhs_run_options *o, const run_paths *p, fhs_noisy_stats **ns) {
@@ -317,7 +321,9 @@ fhs_status fhs_run(const char *input, const char *out, const fhs_run_options *op
   if (!(opts->epsilon > 0 && isfinite(opts->epsilon))) return api_fail(FHS_ERR_INVALID, "run: epsilon must be positive");
   if (!out || !output_format_ok(out))
     return api_fail(FHS_ERR_INVALID, "run: %s: unknown output format (use .csv, .parquet or .jsonl)", out ? out : "(none)");
-  if (opts->report) return api_fail(FHS_ERR_INVALID, "run: the HTML report needs the evaluation layer (not in this build)");
+  if (opts->report && !(opts->holdout_fraction > 0 && opts->holdout_fraction < 1))
+    return api_fail(FHS_ERR_INVALID, "run: the holdout fraction must be in (0, 1) (got %g)", opts->holdout_fraction);
+  if (opts->report && api_check_output(opts->report) != FHS_OK) return FHS_ERR_IO;
   fhs_status s = api_check_input(input);
   if (s == FHS_OK) s = api_check_output(out);
   if (s != FHS_OK) return s;
@@ -332,8 +338,14 @@ fhs_status fhs_run(const char *input, const char *out, const fhs_run_options *op
     p.stats_fhe = path_in(p.wd, "STATS.fhe");
     p.stats_json = path_in(p.wd, "STATS.json");
     p.schema = path_in(p.wd, "SCHEMA.json");
+    p.train = path_in(p.wd, "train.csv");
+    p.holdout = path_in(p.wd, "holdout.csv");
+    n = strlen(out) + 16;
+    p.manifest = malloc(n);
+    if (p.manifest) snprintf(p.manifest, n, "%s.manifest.json", out);
   }
-  if (!p.wd || !p.keys || !p.data || !p.stats_fhe || !p.stats_json || !p.schema) {
+  if (!p.wd || !p.keys || !p.data || !p.stats_fhe || !p.stats_json || !p.schema || !p.train || !p.holdout ||
+      !p.manifest) {
     run_paths_free(&p);
     return api_fail(FHS_ERR_NOMEM, "out of memory");
   }
@@ -344,7 +356,16 @@ fhs_status fhs_run(const char *input, const char *out, const fhs_run_options *op
   }
   fhs_noisy_stats *ns = NULL;
   fhs_synthesizer *synth = NULL;
-  s = run_pipeline(input, opts, &p, &ns);
+  /* with a report, a random holdout_fraction of the rows is kept out of training, to score
+   * utility and privacy against rows the synthesizer never saw */
+  const char *train = input;
+  if (opts->report) {
+    fhs_error err = {{0}};
+    if (fhs_eval_split_file(input, opts->holdout_fraction, opts->have_seed ? opts->seed : 1, p.train, p.holdout, &err) != 0)
+      s = api_fail_err(&err);
+    train = p.train;
+  }
+  if (s == FHS_OK) s = run_pipeline(train, opts, &p, &ns);
   double t0 = now_s();
   uint64_t seed = opts->seed;
   if (!opts->have_seed) randombytes_buf(&seed, sizeof seed);
@@ -352,6 +373,17 @@ fhs_status fhs_run(const char *input, const char *out, const fhs_run_options *op
   run_facts facts = {input, opts->ring_degree, p.wd};
   if (s == FHS_OK) s = sample_to(synth, opts->rows ? opts->rows : ns->set.rows, seed, out, &facts);
   if (s == FHS_OK) stage(opts, 5, "synthesize done", t0);
+  if (s == FHS_OK && opts->report) {
+    t0 = now_s();
+    fhs_evaluate_options eo;
+    fhs_evaluate_options_init(&eo);
+    eo.holdout = p.holdout;
+    eo.schema = p.schema;
+    eo.stats = p.manifest;
+    eo.report = opts->report;
+    s = api_evaluate(train, out, &eo, ns->set.epsilon, ns->set.delta, NULL);
+    if (s == FHS_OK && !opts->quiet) fprintf(stderr, "run: report -> %s (%.1f s)\n", opts->report, now_s() - t0);
+  }
   fhs_synthesizer_free(synth);
   fhs_noisy_stats_free(ns);
   run_paths_free(&p);

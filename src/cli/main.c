@@ -19,9 +19,7 @@ static const command COMMANDS[] = {
     {"decrypt", cmd_decrypt, "decrypt STATS.fhe and release noisy marginals as STATS.json (owner)"},
     {"synthesize", cmd_synthesize, "fit a synthesizer to STATS.json and write synthetic rows (owner)"},
     {"run", cmd_run, "the whole pipeline locally: keygen, encrypt, fit, decrypt, synthesize"},
-#ifdef FHS_HAVE_EVAL
     {"evaluate", cmd_evaluate, "score synthetic data for fidelity, utility and privacy; HTML report"},
-#endif
     {"inspect", cmd_inspect, "say what an fhesynth file is"},
 };
 

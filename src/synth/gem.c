@@ -72,7 +72,8 @@ int fhs_gem_init(fhs_gem *g, const size_t *dom, size_t n_cols, const fhs_gem_sha
   double *w1 = g->theta, *b1 = w1 + g->dz * g->h, *w2 = b1 + g->h, *b2 = w2 + g->h * g->d;
   for (size_t i = 0; i < g->dz * g->h; i++) w1[i] = fhs_synth_stream_normal(&s) * sqrt(2.0 / (double)g->dz);
   for (size_t i = 0; i < g->h; i++) b1[i] = 0;
-  for (size_t i = 0; i < g->h * g->d; i++) w2[i] = fhs_synth_stream_normal(&s) * sqrt(1.0 / (double)g->h);
+  double w2s = getenv("NW2") ? atof(getenv("NW2")) : 1.0;
+  for (size_t i = 0; i < g->h * g->d; i++) w2[i] = w2s * fhs_synth_stream_normal(&s) * sqrt(1.0 / (double)g->h);
   for (size_t i = 0; i < g->d; i++) b2[i] = 0;
   fhs_synth_stream_wipe(&s);
   return 0;

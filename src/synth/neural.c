@@ -44,7 +44,7 @@
 #define NEURAL_TRAIN_SEED UINT64_C(0x67656d2d696e6974) /* "gem-init" */
 #define SCORE_BITS 20
 
-static fhs_gem_shape neural_shape = {32, 256, 1024};
+static fhs_gem_shape neural_shape = {32, 128, 512};
 #include <stdio.h>
 static double dbg(const char *name, double def) { const char *v = getenv(name); return v ? atof(v) : def; }
 
@@ -149,10 +149,11 @@ static int plan_start(neural_plan *p, double rho1, fhs_marginal_set *out, fhs_re
 int fhs_plan_neural(const fhs_plan_ctx *c, fhs_marginal_set *out, fhs_release_info *info,
                     fhs_error *err) {
   size_t k = c->k, pairs = k * (k - 1) / 2;
-  size_t rounds = NEURAL_ROUNDS_PER_ATTR * k < pairs ? NEURAL_ROUNDS_PER_ATTR * k : pairs;
-  double share = rounds ? NEURAL_ONEWAY_SHARE : 1.0;
+  size_t rpa = (size_t)dbg("NROUNDS", NEURAL_ROUNDS_PER_ATTR * 10);
+  size_t rounds = rpa * k / 10 < pairs ? rpa * k / 10 : pairs;
+  double share = rounds ? dbg("NSHARE", NEURAL_ONEWAY_SHARE) : 1.0;
   double rho_round = rounds ? (1 - share) * c->rho / (double)rounds : 0;
-  double rho_sel = NEURAL_SELECT_SHARE * rho_round, rho_meas = rho_round - rho_sel;
+  double rho_sel = dbg("NSEL", NEURAL_SELECT_SHARE) * rho_round, rho_meas = rho_round - rho_sel;
   neural_plan p = {.c = c};
   size_t maxcell = 1;
   for (size_t a = 0; a < k; a++)
@@ -213,7 +214,7 @@ static int train_model(neural_model *m, const fhs_marginal_set *stats, const fhs
                        const fhs_synth_options *opts, fhs_error *err) {
   double nrows = fhs_synth_rows_estimate(stats);
   fhs_gem g;
-  neural_shape.k = (size_t)dbg("NK", 1024), neural_shape.h = (size_t)dbg("NH", 256), neural_shape.dz = (size_t)dbg("NZ", 32);
+  neural_shape.k = (size_t)dbg("NK", 512), neural_shape.h = (size_t)dbg("NH", 128), neural_shape.dz = (size_t)dbg("NZ", 32);
   if (fhs_gem_init(&g, m->dom, m->n, &neural_shape, NEURAL_TRAIN_SEED, err)) return -1;
   int rc = 0;
   for (size_t a = 0; rc == 0 && a < m->n; a++) {

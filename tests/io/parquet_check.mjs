@@ -136,7 +136,7 @@ async function load(path) {
 async function compare(args) {
   const typesAt = args.indexOf('--types')
   const types = typesAt >= 0 ? args[typesAt + 1].split(',') : null
-  const [pqPath, csvPath, jsonlPath] = args.filter((a, i) => i !== typesAt && i !== typesAt + 1)
+  const [pqPath, csvPath, jsonlPath] = typesAt >= 0 ? args.filter((a, i) => i !== typesAt && i !== typesAt + 1) : args
   const { metadata, rows, leaves, codecs } = await load(pqPath)
   if (types) checkTypes(leaves, types)
   const names = leaves.map(el => el.name)
