@@ -328,6 +328,7 @@ int fhs_fit(fhs_data_reader *data, const fhs_eval_key *ek, const fhs_marginal_li
     rc = run_chunk(&s, leaves + start, n, &packer, err);
   }
   if (rc == 0) rc = fhs_packer_finish(&packer, err);
+  if (rc == 0 && s.work_done < s.work_total) report(&s, s.work_total - s.work_done); /* 100% */
   if (rc == 0) rc = write_stats(&s, &packer, cells, out_path, err);
   if (packer_ok) fhs_packer_free(&packer);
   if (s.cache) {

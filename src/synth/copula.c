@@ -39,7 +39,6 @@
 #include <lapacke.h>
 #include <math.h>
 #include <omp.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -191,10 +190,10 @@ static int reorder(copula *m, fit_ctx *f, size_t a, int first, double *mean, key
     if (b == a || !f->tab[(a < b ? a : b) * n + (a < b ? b : a)]) continue;
     double r = cond_means(m, f, a, b, mean), eta = 0;
     for (size_t v = 0; v < d; v++) eta += m->p[a][v] * mean[v] * mean[v];
-    if ((first || getenv("BESTP")) && eta > best) {
+    if (first && eta > best) {
       best = eta;
       for (size_t v = 0; v < d; v++) key[v].key = mean[v];
-    } else if (!first && !getenv("BESTP")) {
+    } else if (!first) {
       for (size_t v = 0; v < d; v++) key[v].key += r * mean[v];
     }
   }
@@ -394,17 +393,6 @@ static int fit_dependence(copula *m, const fhs_marginal_set *stats, const fhs_sc
     r[a * n + b] = r[b * n + a] = fit_pair(m, f.tab[q], a, b, nrows, grid);
     free(grid);
   }
-  if (getenv("COPULA_DEBUG")) {
-    for (size_t a = 0; a < n; a++) {
-      fprintf(stderr, "%zu order:", a);
-      for (size_t v = 0; v < m->dom[a]; v++) fprintf(stderr, " %u", m->perm[a][v]);
-      fprintf(stderr, "\n");
-    }
-    for (size_t a = 0; a < n; a++) {
-      for (size_t b = 0; b < n; b++) fprintf(stderr, " %6.3f", r[a * n + b]);
-      fprintf(stderr, "\n");
-    }
-  }
   if (rc == 0) rc = nearest_correlation(r, n);
   if (rc == 0) {
     memcpy(m->chol, r, n * n * sizeof *r);
@@ -465,21 +453,32 @@ static size_t find_cut(const double *cut, size_t d, double x) {
 }
 
 typedef struct {
-  double z;
+  uint64_t key; /* the double's bits, mapped so that unsigned order is numeric order */
   uint32_t r;
 } ranked;
 
-static int by_z(const void *x, const void *y) {
-  const ranked *a = x, *b = y;
-  if (a->z != b->z) return a->z < b->z ? -1 : 1;
-  return a->r < b->r ? -1 : (a->r > b->r);
+static uint64_t order_key(double z) {
+  uint64_t u;
+  memcpy(&u, &z, sizeof u);
+  return u >> 63 ? ~u : u | (uint64_t)1 << 63;
+}
+
+/* Stable LSD radix sort, 16 bits a pass (qsort took most of the sampling time). */
+static void radix_sort(ranked *x, ranked *tmp, size_t n, size_t *count) {
+  for (int shift = 0; shift < 64; shift += 16) {
+    memset(count, 0, 65537 * sizeof *count);
+    for (size_t i = 0; i < n; i++) count[((x[i].key >> shift) & 0xffff) + 1]++;
+    for (size_t b = 0; b < 65536; b++) count[b + 1] += count[b];
+    for (size_t i = 0; i < n; i++) tmp[count[(x[i].key >> shift) & 0xffff]++] = x[i];
+    memcpy(x, tmp, n * sizeof *x);
+  }
 }
 
 /* Column a by rank: systematic-sampling counts in latent order, lowest z first. */
 static void assign_by_rank(const copula *m, size_t a, uint64_t seed, size_t rows, const double *z,
-                           ranked *tmp, uint16_t *col) {
-  for (size_t r = 0; r < rows; r++) tmp[r] = (ranked){z[r], (uint32_t)r};
-  qsort(tmp, rows, sizeof *tmp, by_z);
+                           ranked *tmp, size_t *count, uint16_t *col) {
+  for (size_t r = 0; r < rows; r++) tmp[r] = (ranked){order_key(z[r]), (uint32_t)r};
+  radix_sort(tmp, tmp + rows, rows, count);
   fhs_synth_stream s;
   fhs_synth_stream_init(&s, seed, FHS_NONCE_COPULA + ((uint64_t)1 << 56) + a);
   double u = fhs_synth_stream_unit(&s), cum = 0;
@@ -518,13 +517,20 @@ static int copula_draw(const void *state, const fhs_synth_options *opts, uint64_
       idx[q] = m->perm[a][find_cut(m->cut[a], m->dom[a], z[q])];
     }
   } else {
-    ranked *tmp = malloc((size_t)threads * rows * sizeof *tmp);
-    if (!tmp) rc = fhs_error_set(err, "synth: out of memory for sampling %zu rows", rows);
+    ranked *tmp = malloc((size_t)threads * 2 * rows * sizeof *tmp);
+    size_t *count = malloc((size_t)threads * 65537 * sizeof *count);
+    if (!tmp || !count) {
+      free(tmp), free(count);
+      tmp = NULL, count = NULL;
+      rc = fhs_error_set(err, "synth: out of memory for sampling %zu rows", rows);
+    }
 #pragma omp parallel for schedule(dynamic) num_threads(threads)
-    for (size_t a = 0; a < (tmp ? n : 0); a++)
-      assign_by_rank(m, a, seed, rows, z + a * rows, tmp + (size_t)omp_get_thread_num() * rows,
+    for (size_t a = 0; a < (tmp ? n : 0); a++) {
+      size_t t = (size_t)omp_get_thread_num();
+      assign_by_rank(m, a, seed, rows, z + a * rows, tmp + t * 2 * rows, count + t * 65537,
                      idx + a * rows);
-    free(tmp);
+    }
+    free(tmp), free(count);
   }
   free(z), free(g);
   return rc;

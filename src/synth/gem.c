@@ -28,6 +28,19 @@
 #define ADAM_B1 0.9
 #define ADAM_B2 0.999
 #define ADAM_EPS 1e-8
+/* The output layer starts 100 times smaller than Glorot: every component then starts at the
+ * 1-way distributions (the bias), i.e. at independence, and training adds only the
+ * dependence that measurements ask for. At full size the random start builds dependence
+ * between every pair of columns, and the pairs never measured keep it (on Adult at epsilon 1
+ * the mean 2-way TVD went from 0.061 to 0.043 with this alone). */
+#define GEM_W2_SCALE 0.01
+/* Plateau control (when min_gain > 0): every GEM_CHECK_EVERY steps the loss is compared with
+ * the best so far. After GEM_MIN_STEPS (the first steps from independence are slow), a check
+ * that gains less than min_gain halves the rate; GEM_PATIENCE such checks in a row stop
+ * training, and the best parameters seen are kept. */
+#define GEM_CHECK_EVERY 100
+#define GEM_MIN_STEPS 500
+#define GEM_PATIENCE 3
 
 static size_t n_params(const fhs_gem *g) { return g->dz * g->h + g->h + g->h * g->d + g->d; }
 
@@ -64,7 +77,7 @@ int fhs_gem_init(fhs_gem *g, const size_t *dom, size_t n_cols, const fhs_gem_sha
     fhs_gem_free(g);
     return fhs_error_set(err, "synth: out of memory for the generator");
   }
-  /* He initialisation for the ReLU layer, Glorot-sized for the output layer, from the
+  /* He initialisation for the ReLU layer, a small output layer (GEM_W2_SCALE), from the
    * stream: the same seed gives the same generator on every machine with the same libm */
   fhs_synth_stream s;
   fhs_synth_stream_init(&s, seed, FHS_NONCE_TRAIN);
@@ -72,8 +85,8 @@ int fhs_gem_init(fhs_gem *g, const size_t *dom, size_t n_cols, const fhs_gem_sha
   double *w1 = g->theta, *b1 = w1 + g->dz * g->h, *w2 = b1 + g->h, *b2 = w2 + g->h * g->d;
   for (size_t i = 0; i < g->dz * g->h; i++) w1[i] = fhs_synth_stream_normal(&s) * sqrt(2.0 / (double)g->dz);
   for (size_t i = 0; i < g->h; i++) b1[i] = 0;
-  double w2s = getenv("NW2") ? atof(getenv("NW2")) : 1.0;
-  for (size_t i = 0; i < g->h * g->d; i++) w2[i] = w2s * fhs_synth_stream_normal(&s) * sqrt(1.0 / (double)g->h);
+  for (size_t i = 0; i < g->h * g->d; i++)
+    w2[i] = GEM_W2_SCALE * fhs_synth_stream_normal(&s) * sqrt(1.0 / (double)g->h);
   for (size_t i = 0; i < g->d; i++) b2[i] = 0;
   fhs_synth_stream_wipe(&s);
   return 0;
@@ -192,20 +205,39 @@ static void adam_step(fhs_gem *g, double lr) {
 }
 
 int fhs_gem_train(fhs_gem *g, const fhs_gem_target *t, size_t n_t, size_t steps, double lr,
-                  double *loss_out, fhs_error *err) {
-  size_t maxt = 1;
+                  double min_gain, double *loss_out, fhs_error *err) {
+  size_t maxt = 1, np = n_params(g), stall = 0;
   for (size_t m = 0; m < n_t; m++) maxt = t[m].size > maxt ? t[m].size : maxt;
-  double *work = malloc(maxt * sizeof *work);
-  if (!work) return fhs_error_set(err, "synth: out of memory for training");
+  double *work = malloc(maxt * sizeof *work), best = INFINITY;
+  double *keep = min_gain > 0 ? malloc(np * sizeof *keep) : NULL;
+  if (!work || (min_gain > 0 && !keep)) {
+    free(work), free(keep);
+    return fhs_error_set(err, "synth: out of memory for training");
+  }
   for (size_t s = 0; s < steps; s++) {
     fhs_gem_forward(g);
-    loss_grad(g, t, n_t, work);
+    double loss = loss_grad(g, t, n_t, work);
+    if (keep && s % GEM_CHECK_EVERY == 0) {
+      /* reduce on plateau: Adam at a fixed rate ends up circling the minimum */
+      if (loss < best * (1 - min_gain)) {
+        best = loss, stall = 0;
+        memcpy(keep, g->theta, np * sizeof *keep);
+      } else if (s >= GEM_MIN_STEPS) {
+        lr *= 0.5;
+        if (++stall >= GEM_PATIENCE) break;
+      }
+    }
     backward(g);
     adam_step(g, lr);
   }
+  if (keep) {
+    /* the best parameters seen at a check, unless the last step is better still */
+    fhs_gem_forward(g);
+    if (loss_grad(g, t, n_t, work) > best) memcpy(g->theta, keep, np * sizeof *keep);
+  }
   fhs_gem_forward(g); /* prob matches theta on return */
   if (loss_out) *loss_out = loss_grad(g, t, n_t, work);
-  free(work);
+  free(work), free(keep);
   return 0;
 }
 

@@ -2,8 +2,8 @@
  *
  * A model only has to fit itself and draw rows of domain indices from a stream; turning
  * indices into values (a label, a number inside its bin, a timestamp) is done here, once. To
- * add a model (copula, neural): write its fhs_synth_model_ops in its own file and add it to
- * `models` below.
+ * add a model: write its fhs_synth_model_ops in its own file (as copula.c, neural.c) and add it
+ * to `models` and `model_names` below.
  *
  * Reproducibility: a model draws all indices from streams of the seed in its own nonce domains
  * (FHS_NONCE_*); values are then drawn in chunks of FHS_SYNTH_CHUNK_ROWS rows, chunk k from the

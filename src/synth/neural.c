@@ -35,18 +35,17 @@
 #include "synth_internal.h"
 
 #define NEURAL_ONEWAY_SHARE 0.2
-#define NEURAL_ROUNDS_PER_ATTR 2
+#define NEURAL_ROUNDS_PER_ATTR 5
 #define NEURAL_SELECT_SHARE 0.1
 #define NEURAL_PLAN_STEPS_INIT 200
-#define NEURAL_PLAN_STEPS_ROUND 100
+#define NEURAL_PLAN_STEPS_ROUND 40
 #define NEURAL_FIT_STEPS 1500
+#define NEURAL_MIN_GAIN 0.01 /* stop the fit once 100 steps gain less than 1% */
 #define NEURAL_LR 0.01
 #define NEURAL_TRAIN_SEED UINT64_C(0x67656d2d696e6974) /* "gem-init" */
 #define SCORE_BITS 20
 
-static fhs_gem_shape neural_shape = {32, 128, 512};
-#include <stdio.h>
-static double dbg(const char *name, double def) { const char *v = getenv(name); return v ? atof(v) : def; }
+static const fhs_gem_shape neural_shape = {32, 128, 512};
 
 typedef unsigned __int128 u128;
 
@@ -109,7 +108,7 @@ static int plan_round(neural_plan *p, double rho_sel, double rho_meas, fhs_margi
   p->done[a * k + b] = 1;
   if (fhs_gem_target_from(&p->t[p->n_t], &out->m[out->count - 1], cols, p->nhat, err)) return -1;
   p->n_t++;
-  return fhs_gem_train(&p->g, p->t, p->n_t, NEURAL_PLAN_STEPS_ROUND, NEURAL_LR, NULL, err);
+  return fhs_gem_train(&p->g, p->t, p->n_t, NEURAL_PLAN_STEPS_ROUND, NEURAL_LR, 0, NULL, err);
 }
 
 /* The 1-ways: measured, turned into targets, and the generator's starting point. */
@@ -142,18 +141,17 @@ static int plan_start(neural_plan *p, double rho1, fhs_marginal_set *out, fhs_re
     fhs_gem_set_bias(&p->g, a, pr);
     free(pr);
   }
-  if (rc == 0) rc = fhs_gem_train(&p->g, p->t, p->n_t, NEURAL_PLAN_STEPS_INIT, NEURAL_LR, NULL, err);
+  if (rc == 0) rc = fhs_gem_train(&p->g, p->t, p->n_t, NEURAL_PLAN_STEPS_INIT, NEURAL_LR, 0, NULL, err);
   return rc;
 }
 
 int fhs_plan_neural(const fhs_plan_ctx *c, fhs_marginal_set *out, fhs_release_info *info,
                     fhs_error *err) {
   size_t k = c->k, pairs = k * (k - 1) / 2;
-  size_t rpa = (size_t)dbg("NROUNDS", NEURAL_ROUNDS_PER_ATTR * 10);
-  size_t rounds = rpa * k / 10 < pairs ? rpa * k / 10 : pairs;
-  double share = rounds ? dbg("NSHARE", NEURAL_ONEWAY_SHARE) : 1.0;
+  size_t rounds = NEURAL_ROUNDS_PER_ATTR * k < pairs ? NEURAL_ROUNDS_PER_ATTR * k : pairs;
+  double share = rounds ? NEURAL_ONEWAY_SHARE : 1.0;
   double rho_round = rounds ? (1 - share) * c->rho / (double)rounds : 0;
-  double rho_sel = dbg("NSEL", NEURAL_SELECT_SHARE) * rho_round, rho_meas = rho_round - rho_sel;
+  double rho_sel = NEURAL_SELECT_SHARE * rho_round, rho_meas = rho_round - rho_sel;
   neural_plan p = {.c = c};
   size_t maxcell = 1;
   for (size_t a = 0; a < k; a++)
@@ -214,7 +212,6 @@ static int train_model(neural_model *m, const fhs_marginal_set *stats, const fhs
                        const fhs_synth_options *opts, fhs_error *err) {
   double nrows = fhs_synth_rows_estimate(stats);
   fhs_gem g;
-  neural_shape.k = (size_t)dbg("NK", 512), neural_shape.h = (size_t)dbg("NH", 128), neural_shape.dz = (size_t)dbg("NZ", 32);
   if (fhs_gem_init(&g, m->dom, m->n, &neural_shape, NEURAL_TRAIN_SEED, err)) return -1;
   int rc = 0;
   for (size_t a = 0; rc == 0 && a < m->n; a++) {
@@ -232,12 +229,8 @@ static int train_model(neural_model *m, const fhs_marginal_set *stats, const fhs
   fhs_gem_target *t = NULL;
   size_t n_t = 0;
   if (rc == 0) rc = build_targets(stats, nrows, &t, &n_t, err);
-  size_t steps = opts->iterations ? opts->iterations : (size_t)dbg("NSTEPS", NEURAL_FIT_STEPS);
-  double loss = 0;
-  for (size_t done = 0; rc == 0 && done < steps; done += 100) {
-    rc = fhs_gem_train(&g, t, n_t, 100, dbg("NLR", NEURAL_LR), &loss, err);
-    if (getenv("NDEBUG_LOSS")) fprintf(stderr, "step %zu loss %g\n", done + 100, loss);
-  }
+  size_t steps = opts->iterations ? opts->iterations : NEURAL_FIT_STEPS;
+  if (rc == 0) rc = fhs_gem_train(&g, t, n_t, steps, NEURAL_LR, NEURAL_MIN_GAIN, NULL, err);
   fhs_gem_targets_free(t, n_t);
   if (rc == 0) {
     m->k = g.k, m->d = g.d, m->prob = g.prob;

@@ -6,14 +6,17 @@
  * mechanism costs. Noise comes from fhs_dp_noise_add (exact discrete Gaussian, sigma^2 rounded
  * up, so the real cost can only be lower than accounted).
  *
- * Plans: independent (1-ways), mst (McKenna, Miklau, Sheldon 2021), all2way (1- and 2-ways).
+ * Plans: independent (1-ways), mst (McKenna, Miklau, Sheldon 2021), all2way (1- and 2-ways),
+ * copula, neural.
  * mst: rho/3 on the 1-ways; rho/3 on r-1 rounds of Kruskal, each an exponential mechanism
  * (expmech.c, epsilon0 = sqrt(8 (rho/3) / (r-1)), cost epsilon0^2/8 each) over the pairs that
  * join two components, scored by the L1 distance between the exact 2-way and the independence
  * estimate from the noisy 1-ways, on MST's compressed domains; rho/3 on the r-1 chosen 2-ways.
  * The 2-ways are released over the full schema domains (STATS.json has no compressed form);
  * the estimator compresses them again by the same rule.
- * Adding one: a function with the run signature and a line in `plans`. */
+ * copula (copula.c) and neural (neural.c) live next to their models and use the helpers
+ * declared in synth_internal.h (fhs_plan_measure, fhs_plan_one, fhs_plan_pair).
+ * Adding one: a function with the fhs_plan_fn signature and a line in `plans`. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

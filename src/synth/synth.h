@@ -20,10 +20,11 @@
  * - Functions return 0 or -1 with a one-line message in err; outputs are written only on
  *   success and owned by the caller (free with the matching _free function).
  *
- * Models and plans are tables of small vtables (model.c, release.c): adding one (copula,
- * neural) is one source file and one line in each list.
+ * Models and plans are tables of small vtables (model.c, release.c): adding one is one source
+ * file and one line in each list.
  *
- * Layer: synth. Uses encode, dp, io; jansson, libsodium, libm, OpenMP. */
+ * Layer: synth. Uses encode, dp, io; jansson, libsodium, libm, OpenMP, LAPACKE and OpenBLAS
+ * (copula: dsyev, dpotrf; neural: dgemm). */
 #ifndef FHS_SYNTH_H
 #define FHS_SYNTH_H
 
@@ -124,8 +125,11 @@ typedef struct {
 
 /* Plans: "independent" (all 1-ways, equal split), "mst" (default: McKenna, Miklau and Sheldon
  * 2021: rho/3 1-ways, rho/3 exponential-mechanism tree selection, rho/3 tree 2-ways),
- * "all2way" (all 1- and 2-ways, equal split). model NULL means "mst". exact must hold the
- * marginals the plan reads (all 1-ways; all 2-ways for mst and all2way). rng NULL =
+ * "all2way" (all 1- and 2-ways, equal split), "copula" (all 1-ways with rho/2, all 2-ways with
+ * the other half), "neural" (1-ways with rho/5, then 5 rounds per attribute, capped at the
+ * number of pairs, each selecting the 2-way the current generator fits worst with the
+ * exponential mechanism and measuring it). model NULL means "mst". exact must hold the
+ * marginals the plan reads (all 1-ways; all 2-ways for every plan but independent). rng NULL =
  * libsodium. info may be NULL. */
 int fhs_release(const fhs_marginal_set *exact, const char *model, double epsilon, double delta,
                 const fhs_dp_rng *rng, fhs_marginal_set *out, fhs_error *err);
@@ -144,7 +148,8 @@ const char *const *fhs_release_plans(void);
 typedef struct fhs_synth_model fhs_synth_model;
 
 typedef struct {
-  size_t iterations; /* estimation iterations (mirror descent); 0 = default */
+  size_t iterations; /* estimation iterations (mst: mirror descent; neural: most Adam steps);
+                        0 = default */
   int threads;       /* sampling threads; 0 = OpenMP default (never changes the output) */
   int iid;           /* 1: rows drawn independently; 0 (default): stratified, as Private-PGM
                         generates: each value count within a parent group is the expected count
@@ -152,7 +157,7 @@ typedef struct {
                         row, much less Monte Carlo error in the marginals) */
 } fhs_synth_options;
 
-/* Fits model ("independent", "mst"; NULL = "mst") to the marginals. The schema must be the
+/* Fits model ("independent", "mst", "copula", "neural"; NULL = "mst") to the marginals. The schema must be the
  * one the marginals were counted under. opts may be NULL. */
 int fhs_synth_fit(const fhs_marginal_set *stats, const fhs_schema *schema, const char *model,
                   const fhs_synth_options *opts, fhs_synth_model **out, fhs_error *err);

@@ -178,9 +178,11 @@ void fhs_gem_set_bias(fhs_gem *g, size_t a, const double *p);
 void fhs_gem_forward(fhs_gem *g);
 /* The generator's marginal over 1 or 2 columns (as of the last forward pass) into out. */
 void fhs_gem_answer(const fhs_gem *g, size_t n_cols, const size_t *cols, double *out);
-/* steps of Adam (rate lr) on the weighted squared error; ends with a forward pass. */
+/* Up to steps of Adam (rate lr) on the weighted squared error. min_gain > 0: every 100 steps
+ * a gain below min_gain of the best loss halves the rate, three in a row stop, and the best
+ * parameters seen are kept (see gem.c); 0: plain steps. Ends with a forward pass. */
 int fhs_gem_train(fhs_gem *g, const fhs_gem_target *t, size_t n_t, size_t steps, double lr,
-                  double *loss_out, fhs_error *err);
+                  double min_gain, double *loss_out, fhs_error *err);
 void fhs_gem_free(fhs_gem *g);
 /* A target from a marginal; cols = the generator columns of its columns. */
 int fhs_gem_target_from(fhs_gem_target *t, const fhs_marginal *m, const size_t *cols,

@@ -2,7 +2,10 @@
 # Installs the build into a temporary prefix, builds examples/c/quickstart.c against the
 # installed header and library through pkg-config, and runs it on a sample of Adult.
 set -euo pipefail
-build=$1 src=$2
+build=$1 src=$2 sanitize=${3:-OFF}
+# a sanitized library needs a sanitized program (the ASan runtime must load first)
+extra=()
+[ "$sanitize" = ON ] && extra=(-fsanitize=address,undefined)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass=0 fail=0
@@ -14,7 +17,7 @@ cmake --install "$build" --prefix "$tmp/prefix" >/dev/null
 ls "$tmp/prefix"/lib*/libfhesynth.so.0 >/dev/null 2>&1 && ok "library installed with its soname" || bad "soname link"
 export PKG_CONFIG_PATH=$(dirname "$(ls "$tmp"/prefix/lib*/pkgconfig/fhesynth.pc)")
 libdir=$(pkg-config --variable=libdir fhesynth)
-if cc -std=c17 -Wall -Wextra -Werror "$src/examples/c/quickstart.c" $(pkg-config --cflags --libs fhesynth) \
+if cc -std=c17 -Wall -Wextra -Werror "${extra[@]}" "$src/examples/c/quickstart.c" $(pkg-config --cflags --libs fhesynth) \
      -Wl,-rpath,"$libdir" -o "$tmp/quickstart"; then ok "example builds against the installed library"; else bad "example build"; fi
 head -n 2001 "$src/data/adult.csv" > "$tmp/sample.csv"
 mkdir "$tmp/work"
