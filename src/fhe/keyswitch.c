@@ -74,9 +74,13 @@ int fhs_keyswitch_acc(const fhs_context *ctx, const fhs_ksk *key, const uint64_t
   uint64_t *c_coeff = buf, *acc0 = c_coeff + level * n, *acc1 = acc0 + limbs * n;
   uint64_t *digits = acc1 + limbs * n;
   memcpy(c_coeff, c, level * n * sizeof *c);
-#pragma omp parallel for schedule(static) if (level > 1 && !omp_in_parallel())
+  /* Threads pay off only on big switches: a barrier costs a scheduler time slice whenever a
+   * core is busy elsewhere, so small ones (the statistics' many N = 8192 switches, which are
+   * parallel across cells instead) stay on one thread. */
+  int par = n * limbs >= 4 * 16384 && !omp_in_parallel();
+#pragma omp parallel for schedule(static) if (par)
   for (size_t i = 0; i < level; i++) fhs_ntt_inverse(&ctx->qp.ntt[i], c_coeff + i * n);
-#pragma omp parallel for schedule(static) if (level > 1 && !omp_in_parallel())
+#pragma omp parallel for schedule(static) if (par)
   for (size_t j = 0; j < limbs; j++)
     keyswitch_limb(ctx, key, c, c_coeff, level, j, acc0 + j * n, acc1 + j * n, digits + j * n);
   size_t P = ctx->q_count;

@@ -26,7 +26,7 @@ static int merge_group(fhs_packer *p, fhs_ciphertext *out, fhs_error *err) {
   int failed = 0;
   fhs_error first = {{0}};
   for (size_t half = 1; width > 1; half *= 2, width /= 2) {
-#pragma omp parallel for schedule(dynamic)
+#pragma omp parallel for schedule(dynamic) if (width > 4)
     for (size_t i = 0; i < width / 2; i++) {
       fhs_error e = {{0}};
       if (failed) continue;
