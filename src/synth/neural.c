@@ -22,8 +22,8 @@
  *    share rho + T (rho_sel + rho_meas) = rho exactly.
  *
  * Model "neural": trains a fresh generator on the marginals in STATS.json only (post-
- * processing), NEURAL_FIT_STEPS Adam steps from a fixed initialisation seed, so the same stats
- * give the same model. Sampling: the generator is a mixture of K product distributions. By
+ * processing): at most NEURAL_FIT_STEPS Adam steps with plateau control (gem.c), from a fixed
+ * initialisation seed, so the same stats give the same model. Sampling: the generator is a mixture of K product distributions. By
  * default (stratified) each component gets rows/K rows rounded at random, and within a
  * component each column is a stratified draw from its distribution (columns are independent
  * given the component, so this is exact per row); opts->iid draws every row on its own. */

@@ -124,7 +124,7 @@ typedef struct {
 } fhs_release_info;
 
 /* Plans: "independent" (all 1-ways, equal split), "mst" (default: McKenna, Miklau and Sheldon
- * 2021: rho/3 1-ways, rho/3 exponential-mechanism tree selection, rho/3 tree 2-ways),
+ * 2021: rho/4 1-ways, 0.15 rho exponential-mechanism tree selection, 0.6 rho tree 2-ways),
  * "all2way" (all 1- and 2-ways, equal split), "copula" (all 1-ways with rho/2, all 2-ways with
  * the other half), "neural" (1-ways with rho/5, then 5 rounds per attribute, capped at the
  * number of pairs, each selecting the 2-way the current generator fits worst with the
