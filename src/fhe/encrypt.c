@@ -4,17 +4,6 @@
 
 #include "internal.h"
 
-int fhs_ciphertext_init(const fhs_context *ctx, size_t size, size_t level, fhs_ciphertext *ct) {
-  memset(ct, 0, sizeof *ct);
-  if (size < 2 || size > 3 || level < 1 || level > ctx->q_count) return -1;
-  ct->ctx = ctx;
-  ct->size = size;
-  ct->level = level;
-  ct->pt_factor = 1;
-  ct->data = fhs_words_alloc(size * level * ctx->n);
-  return ct->data ? 0 : -1;
-}
-
 int fhs_ciphertext_init_uninit(const fhs_context *ctx, size_t size, size_t level, fhs_ciphertext *ct) {
   memset(ct, 0, sizeof *ct);
   if (size < 2 || size > 3 || level < 1 || level > ctx->q_count) return -1;
@@ -24,6 +13,12 @@ int fhs_ciphertext_init_uninit(const fhs_context *ctx, size_t size, size_t level
   ct->pt_factor = 1;
   ct->data = fhs_words_alloc_uninit(size * level * ctx->n);
   return ct->data ? 0 : -1;
+}
+
+int fhs_ciphertext_init(const fhs_context *ctx, size_t size, size_t level, fhs_ciphertext *ct) {
+  if (fhs_ciphertext_init_uninit(ctx, size, level, ct) != 0) return -1;
+  memset(ct->data, 0, size * level * ctx->n * sizeof *ct->data);
+  return 0;
 }
 
 void fhs_ciphertext_free(fhs_ciphertext *ct) {
