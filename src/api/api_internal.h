@@ -51,6 +51,8 @@ fhs_status api_fail_err(const fhs_error *err);
 fhs_status api_check_input(const char *path);
 fhs_status api_check_output(const char *path);
 char *api_strdup(const char *s);
+/* A whole regular file; the error names it. */
+int api_read_file(const char *path, uint8_t **buf, size_t *len, fhs_error *err);
 /* fhs_evaluate with a budget the caller knows (NaN: unknown). */
 fhs_status api_evaluate(const char *real, const char *synthetic, const fhs_evaluate_options *opts, double epsilon,
                         double delta, char **summary);

@@ -88,24 +88,6 @@ static int head_of(const char *path, uint8_t *buf, size_t want, size_t *got) {
   return 0;
 }
 
-static int read_all(const char *path, uint8_t **buf, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return -1;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  *buf = n >= 0 ? malloc((size_t)n + 1) : NULL;
-  int ok = *buf && fread(*buf, 1, (size_t)n, f) == (size_t)n;
-  fclose(f);
-  if (!ok) {
-    free(*buf);
-    *buf = NULL;
-    return -1;
-  }
-  *len = (size_t)n;
-  return 0;
-}
-
 fhs_status fhs_inspect(const char *path, char **text) {
   if (!text) return api_fail(FHS_ERR_INVALID, "inspect: no output");
   *text = NULL;
@@ -131,7 +113,7 @@ fhs_status fhs_inspect(const char *path, char **text) {
   } else if (got == 8 && memcmp(head, "FHSYNTH", 8) == 0) {
     uint8_t *buf = NULL;
     size_t len = 0;
-    rc = read_all(path, &buf, &len) == 0 ? describe_record(o, path, buf, len, &err) : fhs_error_set(&err, "%s: read failed", path);
+    rc = api_read_file(path, &buf, &len, &err) == 0 ? describe_record(o, path, buf, len, &err) : -1;
     free(buf);
   } else if (head[0] == '{' || head[0] == 0xEF || head[0] == ' ' || head[0] == '\n') {
     rc = describe_json(o, path, &err);

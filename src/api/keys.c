@@ -9,7 +9,7 @@
 #include "api_internal.h"
 #include "io.h"
 
-static int read_file(const char *path, uint8_t **buf, size_t *len, fhs_error *err) {
+int api_read_file(const char *path, uint8_t **buf, size_t *len, fhs_error *err) {
   FILE *f = fopen(path, "rb");
   if (!f) return fhs_error_set(err, "%s: %s", path, errno == ENOENT ? "no such file" : strerror(errno));
   struct stat st;
@@ -44,7 +44,7 @@ static int write_file(const char *path, const uint8_t *buf, size_t len, mode_t m
 static int read_passphrase(const char *path, char **pass, size_t *len, fhs_error *err) {
   uint8_t *buf;
   size_t n;
-  if (read_file(path, &buf, &n, err) != 0) return -1;
+  if (api_read_file(path, &buf, &n, err) != 0) return -1;
   size_t l = 0;
   while (l < n && buf[l] != '\n' && buf[l] != '\r') l++;
   char *p = l ? malloc(l + 1) : NULL;
@@ -165,7 +165,7 @@ static int load_secret(fhs_keys *k, const char *pass_file, fhs_error *err) {
   char *path = join(k->dir, "secret.key");
   uint8_t *buf = NULL, *record = NULL;
   size_t len = 0, rlen = 0;
-  int rc = path ? read_file(path, &buf, &len, err) : fhs_error_set(err, "out of memory");
+  int rc = path ? api_read_file(path, &buf, &len, err) : fhs_error_set(err, "out of memory");
   fhs_error e = {{0}};
   if (rc == 0 && fhs_is_protected_key(buf, len)) {
     char *pass = NULL;
@@ -211,7 +211,7 @@ fhs_status fhs_keys_open(const char *dir, const char *passphrase_file, fhs_keys 
 static int load_eval(fhs_keys *k, fhs_error *err) {
   uint8_t *buf;
   size_t len;
-  if (read_file(k->eval_path, &buf, &len, err) != 0) return -1;
+  if (api_read_file(k->eval_path, &buf, &len, err) != 0) return -1;
   fhs_error e = {{0}};
   fhs_record_info info;
   int rc = 0;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "io.h"
+#include "bytes.h"
 
 static const uint8_t DATA_MAGIC[8] = {'F', 'H', 'S', 'D', 'A', 'T', 'A', 0};
 static const uint8_t TRAILER_MAGIC[8] = {'F', 'H', 'S', 'D', 'E', 'N', 'D', 0};
@@ -25,39 +26,23 @@ struct fhs_data_reader {
   uint8_t *header_copy; /* raw header bytes, for the trailer hash */
 };
 
-static void put_u32(uint8_t *p, uint32_t v) {
-  for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
-static void put_u64(uint8_t *p, uint64_t v) {
-  for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
-static uint32_t get_u32(const uint8_t *p) {
-  uint32_t v = 0;
-  for (int i = 0; i < 4; i++) v |= (uint32_t)p[i] << (8 * i);
-  return v;
-}
-static uint64_t get_u64(const uint8_t *p) {
-  uint64_t v = 0;
-  for (int i = 0; i < 8; i++) v |= (uint64_t)p[i] << (8 * i);
-  return v;
-}
 
 static size_t header_size(uint32_t n_columns) { return FIXED_HEADER + 4 * (size_t)n_columns + 8 + 32; }
 
 /* Serializes h (record_bytes included) with its checksum; buf has header_size() bytes. */
 static void header_encode(const fhs_data_header *h, uint8_t *buf) {
   memcpy(buf, DATA_MAGIC, 8);
-  put_u32(buf + 8, FHS_DATA_VERSION);
+  fhs_put_u32(buf + 8, FHS_DATA_VERSION);
   memcpy(buf + 12, h->params_hash, FHS_HASH_BYTES);
   memcpy(buf + 44, h->key_id, FHS_KEY_ID_BYTES);
-  put_u32(buf + 60, h->ring_degree);
-  put_u32(buf + 64, h->block_rows);
-  put_u64(buf + 68, h->n_blocks);
-  put_u64(buf + 76, h->rows_padded);
-  put_u32(buf + 84, h->n_columns);
+  fhs_put_u32(buf + 60, h->ring_degree);
+  fhs_put_u32(buf + 64, h->block_rows);
+  fhs_put_u64(buf + 68, h->n_blocks);
+  fhs_put_u64(buf + 76, h->rows_padded);
+  fhs_put_u32(buf + 84, h->n_columns);
   uint8_t *p = buf + FIXED_HEADER;
-  for (uint32_t c = 0; c < h->n_columns; c++, p += 4) put_u32(p, h->domain[c]);
-  put_u64(p, h->record_bytes);
+  for (uint32_t c = 0; c < h->n_columns; c++, p += 4) fhs_put_u32(p, h->domain[c]);
+  fhs_put_u64(p, h->record_bytes);
   p += 8;
   crypto_generichash(p, 32, buf, (size_t)(p - buf), NULL, 0);
 }
@@ -86,10 +71,10 @@ int fhs_data_header_parse(const uint8_t *buf, size_t len, fhs_data_header *h, co
   memset(h, 0, sizeof *h);
   if (len < FIXED_HEADER || memcmp(buf, DATA_MAGIC, 8) != 0)
     return fhs_error_set(err, "%s: not an encrypted dataset (DATA.fhe) file", path);
-  uint32_t version = get_u32(buf + 8);
+  uint32_t version = fhs_get_u32(buf + 8);
   if (version != FHS_DATA_VERSION)
     return fhs_error_set(err, "%s: encrypted dataset format version %u is not supported", path, version);
-  h->n_columns = get_u32(buf + 84);
+  h->n_columns = fhs_get_u32(buf + 84);
   if (h->n_columns == 0 || h->n_columns > 65535)
     return fhs_error_set(err, "%s: corrupt header (column count %u)", path, h->n_columns);
   size_t need = header_size(h->n_columns);
@@ -100,20 +85,20 @@ int fhs_data_header_parse(const uint8_t *buf, size_t len, fhs_data_header *h, co
     return fhs_error_set(err, "%s: header checksum mismatch: the file is corrupt or was modified", path);
   memcpy(h->params_hash, buf + 12, FHS_HASH_BYTES);
   memcpy(h->key_id, buf + 44, FHS_KEY_ID_BYTES);
-  h->ring_degree = get_u32(buf + 60);
-  h->block_rows = get_u32(buf + 64);
-  h->n_blocks = get_u64(buf + 68);
-  h->rows_padded = get_u64(buf + 76);
+  h->ring_degree = fhs_get_u32(buf + 60);
+  h->block_rows = fhs_get_u32(buf + 64);
+  h->n_blocks = fhs_get_u64(buf + 68);
+  h->rows_padded = fhs_get_u64(buf + 76);
   h->domain = malloc(h->n_columns * sizeof *h->domain);
   if (!h->domain) return fhs_error_set(err, "out of memory");
   for (uint32_t c = 0; c < h->n_columns; c++) {
-    h->domain[c] = get_u32(buf + FIXED_HEADER + 4 * c);
+    h->domain[c] = fhs_get_u32(buf + FIXED_HEADER + 4 * c);
     if (h->domain[c] == 0 || h->domain[c] > 65535) {
       fhs_data_header_free(h);
       return fhs_error_set(err, "%s: corrupt header (domain size %u)", path, h->domain[c]);
     }
   }
-  h->record_bytes = get_u64(buf + FIXED_HEADER + 4 * h->n_columns);
+  h->record_bytes = fhs_get_u64(buf + FIXED_HEADER + 4 * h->n_columns);
   if (derive_offsets(h) != 0) {
     fhs_data_header_free(h);
     return fhs_error_set(err, "out of memory");
@@ -288,7 +273,7 @@ fhs_data_reader *fhs_data_open(const char *path, fhs_error *err) {
   if (rc == 0 && memcmp(fixed, DATA_MAGIC, 8) != 0) rc = fhs_error_set(err, "%s: not an encrypted dataset (DATA.fhe) file", path);
   size_t hb = 0;
   if (rc == 0) {
-    uint32_t cols = get_u32(fixed + 84);
+    uint32_t cols = fhs_get_u32(fixed + 84);
     hb = cols && cols <= 65535 ? header_size(cols) : FIXED_HEADER;
     r->header_copy = malloc(hb);
     if (!r->header_copy || hb > r->file_size || pread(r->fd, r->header_copy, hb, 0) != (ssize_t)hb)

@@ -101,6 +101,11 @@ fhs_infer_options fhs_infer_defaults(void);
 int fhs_schema_infer(const char *path, const fhs_infer_options *opts, fhs_schema *out,
                      fhs_error *err);
 
+/* Loads a JSON file (duplicate keys refused); the error names the file and, when known, the
+ * line. Shared by every JSON format the project reads (SCHEMA.json, STATS.json). */
+struct json_t;
+int fhs_json_load(const char *path, struct json_t **root, fhs_error *err);
+
 /* Writes SCHEMA.json atomically (DESIGN section 9; one column per line). Numbers are written
  * with the fewest digits that read back to the same double. */
 int fhs_schema_write(const fhs_schema *s, const char *path, fhs_error *err);

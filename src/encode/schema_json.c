@@ -190,21 +190,25 @@ static int read_root(json_t *root, fhs_schema *s, const char *where, fhs_error *
   return fhs_schema_validate(s, where, err);
 }
 
-int fhs_schema_read(const char *path, fhs_schema *out, fhs_error *err) {
-  memset(out, 0, sizeof *out);
+int fhs_json_load(const char *path, json_t **root, fhs_error *err) {
+  *root = NULL;
   FILE *f = fopen(path, "rb");
   if (!f) {
     if (errno == ENOENT) return fhs_error_set(err, "%s: no such file", path);
     return fhs_error_set(err, "%s: cannot open: %s", path, strerror(errno));
   }
   json_error_t jerr;
-  json_t *root = json_loadf(f, JSON_REJECT_DUPLICATES, &jerr);
+  *root = json_loadf(f, JSON_REJECT_DUPLICATES, &jerr);
   fclose(f);
-  if (!root) {
-    if (jerr.line > 0)
-      return fhs_error_set(err, "%s:%d: invalid JSON: %s", path, jerr.line, jerr.text);
-    return fhs_error_set(err, "%s: invalid JSON: %s", path, jerr.text);
-  }
+  if (*root) return 0;
+  if (jerr.line > 0) return fhs_error_set(err, "%s:%d: invalid JSON: %s", path, jerr.line, jerr.text);
+  return fhs_error_set(err, "%s: invalid JSON: %s", path, jerr.text);
+}
+
+int fhs_schema_read(const char *path, fhs_schema *out, fhs_error *err) {
+  memset(out, 0, sizeof *out);
+  json_t *root;
+  if (fhs_json_load(path, &root, err) != 0) return -1;
   int rc = read_root(root, out, path, err);
   json_decref(root);
   if (rc) fhs_schema_free(out);

@@ -3,6 +3,7 @@
  * passphrase and a modified file look the same: authentication fails. */
 #include <sodium.h>
 
+#include "bytes.h"
 #include "internal.h"
 
 static const uint8_t PMAGIC[8] = {'F', 'H', 'S', 'K', 'E', 'Y', 'P', 1};
@@ -12,14 +13,6 @@ static const uint8_t PMAGIC[8] = {'F', 'H', 'S', 'K', 'E', 'Y', 'P', 1};
 
 int fhs_is_protected_key(const uint8_t *buf, size_t len) { return len >= 8 && memcmp(buf, PMAGIC, 8) == 0; }
 
-static void put_u64(uint8_t *p, uint64_t v) {
-  for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
-static uint64_t get_u64(const uint8_t *p) {
-  uint64_t v = 0;
-  for (int i = 0; i < 8; i++) v |= (uint64_t)p[i] << (8 * i);
-  return v;
-}
 
 static int derive(uint8_t key[crypto_aead_xchacha20poly1305_ietf_KEYBYTES], const char *pass, size_t pass_len,
                   const uint8_t *salt, uint64_t ops, uint64_t mem) {
@@ -37,8 +30,8 @@ int fhs_key_protect(const uint8_t *record, size_t len, const char *pass, size_t 
   uint64_t ops = crypto_pwhash_OPSLIMIT_MODERATE, mem = crypto_pwhash_MEMLIMIT_MODERATE;
   memcpy(buf, PMAGIC, 8);
   randombytes_buf(buf + 8, SALT);
-  put_u64(buf + 8 + SALT, ops);
-  put_u64(buf + 16 + SALT, mem);
+  fhs_put_u64(buf + 8 + SALT, ops);
+  fhs_put_u64(buf + 16 + SALT, mem);
   randombytes_buf(buf + 24 + SALT, NONCE);
   uint8_t key[crypto_aead_xchacha20poly1305_ietf_KEYBYTES];
   if (derive(key, pass, pass_len, buf + 8, ops, mem) != 0) {
@@ -58,7 +51,7 @@ int fhs_key_unprotect(const uint8_t *buf, size_t len, const char *pass, size_t p
   if (sodium_init() < 0) return fhs_error_set(err, "libsodium failed to initialise");
   if (!fhs_is_protected_key(buf, len)) return fhs_error_set(err, "not a passphrase-protected key");
   if (len < HEAD + crypto_aead_xchacha20poly1305_ietf_ABYTES) return fhs_error_set(err, "truncated protected key");
-  uint64_t ops = get_u64(buf + 8 + SALT), mem = get_u64(buf + 16 + SALT);
+  uint64_t ops = fhs_get_u64(buf + 8 + SALT), mem = fhs_get_u64(buf + 16 + SALT);
   if (ops < crypto_pwhash_OPSLIMIT_MIN || ops > crypto_pwhash_OPSLIMIT_SENSITIVE || mem < crypto_pwhash_MEMLIMIT_MIN ||
       mem > crypto_pwhash_MEMLIMIT_SENSITIVE)
     return fhs_error_set(err, "protected key has implausible key-derivation limits: the file is corrupt");

@@ -7,28 +7,13 @@
 #include <string.h>
 
 #include "stats_internal.h"
+#include "bytes.h"
 
 static const uint8_t MAGIC[8] = {'F', 'H', 'S', 'S', 'T', 'A', 'T', 0};
 static const uint8_t TRAILER_MAGIC[8] = {'F', 'H', 'S', 'S', 'E', 'N', 'D', 0};
 #define FIXED 100 /* magic 8, version 4, hash 32, key id 16, N 4, padded 8, cols 4, marginals 4,
                      cells 8, leaves 4, results 4, record bytes 4 */
 
-static void put_u32(uint8_t *p, uint32_t v) {
-  for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
-static void put_u64(uint8_t *p, uint64_t v) {
-  for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
-static uint32_t get_u32(const uint8_t *p) {
-  uint32_t v = 0;
-  for (int i = 0; i < 4; i++) v |= (uint32_t)p[i] << (8 * i);
-  return v;
-}
-static uint64_t get_u64(const uint8_t *p) {
-  uint64_t v = 0;
-  for (int i = 0; i < 8; i++) v |= (uint64_t)p[i] << (8 * i);
-  return v;
-}
 
 uint64_t fhs_stats_cells(const fhs_marginal_spec *s, const uint32_t *domain) {
   if (s->n_cols == 1) return domain[s->cols[0]];
@@ -44,22 +29,22 @@ size_t fhs_stats_header_size(const fhs_stats_header *h) {
 
 void fhs_stats_header_encode(const fhs_stats_header *h, uint8_t *buf) {
   memcpy(buf, MAGIC, 8);
-  put_u32(buf + 8, FHS_STATS_VERSION);
+  fhs_put_u32(buf + 8, FHS_STATS_VERSION);
   memcpy(buf + 12, h->params_hash, FHS_HASH_BYTES);
   memcpy(buf + 44, h->key_id, FHS_KEY_ID_BYTES);
-  put_u32(buf + 60, h->ring_degree);
-  put_u64(buf + 64, h->rows_padded);
-  put_u32(buf + 72, h->n_columns);
-  put_u32(buf + 76, (uint32_t)h->list.count);
-  put_u64(buf + 80, h->cells);
-  put_u32(buf + 88, (uint32_t)h->leaves);
-  put_u32(buf + 92, (uint32_t)h->results);
-  put_u32(buf + 96, (uint32_t)h->record_bytes);
+  fhs_put_u32(buf + 60, h->ring_degree);
+  fhs_put_u64(buf + 64, h->rows_padded);
+  fhs_put_u32(buf + 72, h->n_columns);
+  fhs_put_u32(buf + 76, (uint32_t)h->list.count);
+  fhs_put_u64(buf + 80, h->cells);
+  fhs_put_u32(buf + 88, (uint32_t)h->leaves);
+  fhs_put_u32(buf + 92, (uint32_t)h->results);
+  fhs_put_u32(buf + 96, (uint32_t)h->record_bytes);
   uint8_t *p = buf + FIXED;
-  for (uint32_t c = 0; c < h->n_columns; c++, p += 4) put_u32(p, h->domain[c]);
+  for (uint32_t c = 0; c < h->n_columns; c++, p += 4) fhs_put_u32(p, h->domain[c]);
   for (size_t m = 0; m < h->list.count; m++) {
     *p++ = (uint8_t)h->list.m[m].n_cols;
-    for (int i = 0; i < 3; i++, p += 4) put_u32(p, h->list.m[m].cols[i]);
+    for (int i = 0; i < 3; i++, p += 4) fhs_put_u32(p, h->list.m[m].cols[i]);
   }
   crypto_generichash(p, 32, buf, (size_t)(p - buf), NULL, 0);
 }
@@ -112,10 +97,10 @@ static int parse_header(const uint8_t *buf, size_t len, fhs_stats_header *h, con
     if (len >= 8 && memcmp(buf, MAGIC, 8) == 0) return fhs_error_set(err, "%s: truncated header", path);
     return fhs_error_set(err, "%s: not an encrypted statistics (STATS.fhe) file", path);
   }
-  uint32_t version = get_u32(buf + 8);
+  uint32_t version = fhs_get_u32(buf + 8);
   if (version != FHS_STATS_VERSION) return fhs_error_set(err, "%s: statistics format version %u is not supported", path, version);
-  h->n_columns = get_u32(buf + 72);
-  h->list.count = get_u32(buf + 76);
+  h->n_columns = fhs_get_u32(buf + 72);
+  h->list.count = fhs_get_u32(buf + 76);
   if (h->n_columns == 0 || h->n_columns > 65535 || h->list.count == 0 || h->list.count > (1u << 24)) {
     h->list.count = 0;
     return fhs_error_set(err, "%s: corrupt header", path);
@@ -133,12 +118,12 @@ static int parse_header(const uint8_t *buf, size_t len, fhs_stats_header *h, con
   }
   memcpy(h->params_hash, buf + 12, FHS_HASH_BYTES);
   memcpy(h->key_id, buf + 44, FHS_KEY_ID_BYTES);
-  h->ring_degree = get_u32(buf + 60);
-  h->rows_padded = get_u64(buf + 64);
-  h->cells = get_u64(buf + 80);
-  h->leaves = get_u32(buf + 88);
-  h->results = get_u32(buf + 92);
-  h->record_bytes = get_u32(buf + 96);
+  h->ring_degree = fhs_get_u32(buf + 60);
+  h->rows_padded = fhs_get_u64(buf + 64);
+  h->cells = fhs_get_u64(buf + 80);
+  h->leaves = fhs_get_u32(buf + 88);
+  h->results = fhs_get_u32(buf + 92);
+  h->record_bytes = fhs_get_u32(buf + 96);
   h->domain = malloc(h->n_columns * sizeof *h->domain);
   h->list.m = malloc(h->list.count * sizeof *h->list.m);
   if (!h->domain || !h->list.m) {
@@ -148,14 +133,14 @@ static int parse_header(const uint8_t *buf, size_t len, fhs_stats_header *h, con
   const uint8_t *p = buf + FIXED;
   int bad = 0;
   for (uint32_t c = 0; c < h->n_columns; c++, p += 4) {
-    h->domain[c] = get_u32(p);
+    h->domain[c] = fhs_get_u32(p);
     bad |= h->domain[c] == 0 || h->domain[c] > 65535;
   }
   uint64_t cells = 0;
   for (size_t m = 0; m < h->list.count && !bad; m++) {
     fhs_marginal_spec *s = &h->list.m[m];
     s->n_cols = *p++;
-    for (int i = 0; i < 3; i++, p += 4) s->cols[i] = get_u32(p);
+    for (int i = 0; i < 3; i++, p += 4) s->cols[i] = fhs_get_u32(p);
     bad |= s->n_cols < 1 || s->n_cols > 3;
     for (size_t i = 0; i < s->n_cols && !bad; i++) bad |= s->cols[i] >= h->n_columns || (i && s->cols[i] <= s->cols[i - 1]);
     if (!bad) cells += fhs_stats_cells(s, h->domain);

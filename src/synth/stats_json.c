@@ -246,19 +246,8 @@ static int read_root(json_t *root, const fhs_schema *schema, fhs_marginal_set *s
 int fhs_stats_json_read(const char *path, const fhs_schema *schema, fhs_marginal_set *s,
                         fhs_error *err) {
   memset(s, 0, sizeof *s);
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    if (errno == ENOENT) return fhs_error_set(err, "%s: no such file", path);
-    return fhs_error_set(err, "%s: cannot open: %s", path, strerror(errno));
-  }
-  json_error_t jerr;
-  json_t *root = json_loadf(f, JSON_REJECT_DUPLICATES, &jerr);
-  fclose(f);
-  if (!root) {
-    if (jerr.line > 0)
-      return fhs_error_set(err, "%s:%d: invalid JSON: %s", path, jerr.line, jerr.text);
-    return fhs_error_set(err, "%s: invalid JSON: %s", path, jerr.text);
-  }
+  json_t *root;
+  if (fhs_json_load(path, &root, err) != 0) return -1;
   int rc = read_root(root, schema, s, path, err);
   json_decref(root);
   if (rc) fhs_marginal_set_free(s);

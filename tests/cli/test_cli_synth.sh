@@ -58,10 +58,17 @@ for ext in csv parquet jsonl; do
 done
 check "parquet written" test -s f.parquet
 check "jsonl has 500 lines" test "$(wc -l <f.jsonl)" -eq 500
-if command -v node >/dev/null 2>&1 && [[ -d $NODE_DIR/node_modules/hyparquet ]]; then
+# hyparquet from the build folder test_io_hyparquet fills, or from scripts/setup-node.sh's copy
+checker=""
+if [[ -d $NODE_DIR/node_modules/hyparquet ]]; then
   cp "$SRC/tests/io/parquet_check.mjs" "$NODE_DIR/"
+  checker=$NODE_DIR/parquet_check.mjs
+elif [[ -d $SRC/tests/io/node_modules/hyparquet ]]; then
+  checker=$SRC/tests/io/parquet_check.mjs
+fi
+if command -v node >/dev/null 2>&1 && [[ -n $checker ]]; then
   check "hyparquet reads the Parquet file and finds the CSV's and JSON Lines' values" \
-    node "$NODE_DIR/parquet_check.mjs" compare f.parquet f.csv f.jsonl
+    node "$checker" compare f.parquet f.csv f.jsonl
 elif command -v node >/dev/null 2>&1; then
   bad "hyparquet is not installed in $NODE_DIR (run scripts/setup-node.sh; test_io_hyparquet installs it)"
 else

@@ -18,19 +18,6 @@ static void mixed_schema(fhs_schema *s) {
   add_num(s, "when", FHS_COL_DATETIME, t, 4, false);
 }
 
-static int tables_equal(const fhs_table *a, const fhs_table *b) {
-  if (a->n_rows != b->n_rows || a->n_columns != b->n_columns) return 0;
-  size_t n = a->n_rows;
-  for (size_t c = 0; c < a->n_columns; c++) {
-    const fhs_table_column *x = &a->columns[c], *y = &b->columns[c];
-    if (x->type != y->type || strcmp(x->name, y->name) || memcmp(x->valid, y->valid, n)) return 0;
-    if (x->i64 && memcmp(x->i64, y->i64, n * 8)) return 0;
-    if (x->f64 && memcmp(x->f64, y->f64, n * 8)) return 0;
-    if (x->codes && memcmp(x->codes, y->codes, n * 4)) return 0;
-  }
-  return 1;
-}
-
 static void test_output(const char *model, int iid) {
   fhs_schema s;
   mixed_schema(&s);
