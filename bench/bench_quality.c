@@ -10,6 +10,8 @@
  * mean over T independent releases (the noise differs; default 3). Then, for every model, the
  * time to sample 10^6 rows (values, not only indices) after one release at epsilon 1.
  * --model and --eps restrict the run to one model / one epsilon (for tuning).
+ * --exact: fit every model to the exact counts instead (no noise): each model's ceiling.
+ * --worst K: also print the K worst-fitted pairs of each model's last release.
  * --pgm: the integer-coded Adult of the MST / AIM papers with its domain file, epsilon 1,
  * delta 1e-10, mean 2-way TVD over all pairs (91), as those papers report it. */
 #include <jansson.h>
@@ -83,12 +85,15 @@ typedef struct {
 /* One release -> fit -> sample -> TVD; accumulates into r (divided by trials later). */
 static int run_once(const fhs_schema *schema, const fhs_index_table *real,
                     const fhs_marginal_set *exact, const fhs_marginal_set *real_eval,
-                    const fhs_colset *sets, size_t n_sets, result *r, fhs_error *err) {
+                    const fhs_colset *sets, size_t n_sets, result *r, double *per_set,
+                    fhs_error *err) {
   fhs_marginal_set stats, syn_eval;
   fhs_synth_model *m;
   fhs_index_table syn;
   double t0 = now();
-  if (fhs_release(exact, r->model, r->epsilon, r->delta, NULL, &stats, err)) return -1;
+  if (r->epsilon > 0 ? fhs_release(exact, r->model, r->epsilon, r->delta, NULL, &stats, err)
+                     : fhs_release_exact(exact, r->model, &stats, err))
+    return -1;
   double t1 = now();
   int rc = fhs_synth_fit(&stats, schema, r->model, NULL, &m, err);
   fhs_marginal_set_free(&stats);
@@ -101,6 +106,8 @@ static int run_once(const fhs_schema *schema, const fhs_index_table *real,
   fhs_tvd_summary sum;
   rc = fhs_marginals_count(schema, &syn, sets, n_sets, &syn_eval, err);
   if (rc == 0) rc = fhs_tvd_sets(real_eval, &syn_eval, &sum, err);
+  for (size_t i = 0; rc == 0 && per_set && i < n_sets; i++)
+    per_set[i] = fhs_tvd_marginal(&real_eval->m[i], &syn_eval.m[i]);
   fhs_marginal_set_free(&syn_eval);
   fhs_index_table_free(&syn);
   if (rc) return -1;
@@ -164,6 +171,27 @@ static void print_results(const result *res, size_t n, const char *data, size_t 
     if (sample_1m[i] >= 0) printf("sampling 10^6 rows (%s, values): %.3f s\n", models[i], sample_1m[i]);
 }
 
+/* The k pairs with the largest TVD, to stderr (a tuning aid). */
+static void print_worst(const fhs_schema *schema, const fhs_colset *sets, size_t n_sets,
+                        const double *tvd, size_t k, const char *model) {
+  size_t *order = malloc(n_sets * sizeof *order), n = 0;
+  if (!order) return;
+  for (size_t i = 0; i < n_sets; i++)
+    if (sets[i].n_cols == 2) order[n++] = i;
+  for (size_t i = 0; i < n && i < k; i++) /* partial selection sort: k is small */
+    for (size_t j = i + 1; j < n; j++)
+      if (tvd[order[j]] > tvd[order[i]]) {
+        size_t t = order[i];
+        order[i] = order[j], order[j] = t;
+      }
+  for (size_t i = 0; i < n && i < k; i++) {
+    const fhs_colset *c = &sets[order[i]];
+    fprintf(stderr, "    %s worst %2zu: %.4f %s x %s\n", model, i + 1, tvd[order[i]],
+            schema->columns[c->cols[0]].name, schema->columns[c->cols[1]].name);
+  }
+  free(order);
+}
+
 /* Categorical schema "0".."d-1" per column, sizes from the domain file, order of the CSV. */
 static int pgm_schema(const char *csv, const char *domain, fhs_schema *s, fhs_error *err) {
   memset(s, 0, sizeof *s);
@@ -215,7 +243,8 @@ static const char *default_path(const char *name, char *buf, size_t size) {
 }
 
 int main(int argc, char **argv) {
-  int json = 0, pgm = 0, trials = 3;
+  int json = 0, pgm = 0, trials = 3, exact_fit = 0;
+  size_t worst = 0;
   const char *only_model = NULL;
   double only_eps = 0;
   size_t bins = FHS_INFER_DEFAULT_BINS;
@@ -226,6 +255,10 @@ int main(int argc, char **argv) {
       json = 1;
     else if (!strcmp(argv[i], "--pgm"))
       pgm = 1;
+    else if (!strcmp(argv[i], "--exact"))
+      exact_fit = 1;
+    else if (!strcmp(argv[i], "--worst") && i + 1 < argc)
+      worst = (size_t)atoi(argv[++i]);
     else if (!strcmp(argv[i], "--bins") && i + 1 < argc)
       bins = (size_t)atoi(argv[++i]);
     else if (!strcmp(argv[i], "--trials") && i + 1 < argc)
@@ -238,13 +271,14 @@ int main(int argc, char **argv) {
       paths[n_paths++] = argv[i];
     else {
       fprintf(stderr, "usage: bench_quality [ADULT.csv] [--bins N] [--trials T] [--model NAME] "
-                      "[--eps E] [--json]\n"
+                      "[--eps E] [--exact] [--worst K] [--json]\n"
                       "       bench_quality --pgm [ADULT-PGM.csv DOMAIN.json] [--model NAME] "
                       "[--json]\n");
       return 2;
     }
   }
   if (trials < 1) trials = 1;
+  if (exact_fit) trials = 1;
   char b1[1024], b2[1024];
   const char *csv = paths[0] ? paths[0] : default_path(pgm ? "adult-pgm.csv" : "adult.csv", b1, sizeof b1);
   const char *domain = paths[1] ? paths[1] : default_path("adult-pgm-domain.json", b2, sizeof b2);
@@ -280,7 +314,10 @@ int main(int argc, char **argv) {
   const double eps_all[] = {0.3, 1, 4}, eps_pgm[] = {1};
   const double *eps = pgm ? eps_pgm : eps_all;
   size_t n_eps = pgm ? 1 : 3;
+  const double eps_exact[] = {0};
   if (only_eps > 0) eps = &only_eps, n_eps = 1;
+  if (exact_fit) eps = eps_exact, n_eps = 1;
+  double *per_set = worst ? calloc(n_sets, sizeof *per_set) : NULL;
   const char *const *models = fhs_synth_models();
   size_t n_models = 0;
   while (models[n_models]) n_models++;
@@ -291,13 +328,14 @@ int main(int argc, char **argv) {
       result *r = &res[n_res++];
       r->model = models[mi], r->epsilon = eps[e], r->delta = delta;
       for (int t = 0; t < trials; t++)
-        if (run_once(&schema, &real, &exact, &real_eval, sets, n_sets, r, &err)) {
+        if (run_once(&schema, &real, &exact, &real_eval, sets, n_sets, r, per_set, &err)) {
           fprintf(stderr, "bench_quality: %s\n", err.msg);
           return 1;
         }
       for (int k = 1; k <= 3; k++) r->tvd.mean[k] /= trials, r->tvd.max[k] /= trials;
       r->t_release /= trials, r->t_fit /= trials, r->t_sample /= trials;
       if (!json) fprintf(stderr, "  %s eps %g done\n", r->model, r->epsilon);
+      if (per_set) print_worst(&schema, sets, n_sets, per_set, worst, r->model);
     }
   /* sampling speed: 10^6 rows with values (the fhs_table a writer receives), every model */
   double *sample_1m = calloc(n_models, sizeof *sample_1m);
@@ -307,7 +345,7 @@ int main(int argc, char **argv) {
     sample_1m[mi] = sample_speed(&schema, &exact, models[mi], delta);
   }
   print_results(res, n_res, csv, real.n_rows, models, n_models, sample_1m, json);
-  free(sample_1m), free(res), free(sets), free(sets12);
+  free(sample_1m), free(res), free(sets), free(sets12), free(per_set);
   fhs_marginal_set_free(&exact), fhs_marginal_set_free(&real_eval);
   fhs_index_table_free(&real);
   fhs_schema_free(&schema);

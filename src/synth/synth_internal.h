@@ -100,6 +100,31 @@ int fhs_alias_build(fhs_alias *a, const double *w, size_t n);
 uint32_t fhs_alias_draw(const fhs_alias *a, fhs_synth_stream *s);
 void fhs_alias_free(fhs_alias *a);
 
+/* ---------- calibrating sampled records to released tables (calibrate.c) ---------- */
+
+/* The 2-way targets a model's records are moved towards (see calibrate.c). */
+typedef struct {
+  size_t n_tables;
+  size_t *a, *b;    /* the columns, a < b */
+  double **target;  /* [table] probabilities, row-major over (a, b) */
+  size_t n_links;   /* links: when a move sets column x, column y becomes map[x value] */
+  size_t *lx, *ly;
+  uint16_t **lmap;
+} fhs_calib;
+
+/* Targets from every released 2-way of stats (in stats order) and model_tables[q], the
+ * model's own probabilities for the q-th of them (overwritten). p[a]: the model's 1-ways.
+ * Tables the model already fits within their noise get no target. */
+int fhs_calib_init(fhs_calib *c, const fhs_marginal_set *stats, const size_t *dom,
+                   const double *const *p, double **model_tables, fhs_error *err);
+/* Links column y to x (a twin: y is a function of x in the model), map[0..dom x). */
+int fhs_calib_link(fhs_calib *c, size_t x, size_t y, const uint16_t *map, size_t dom_x,
+                   fhs_error *err);
+/* Moves records of idx (rows x n_cols, column-major) towards the targets; stream seed/nonce. */
+int fhs_calib_apply(const fhs_calib *c, const size_t *dom, size_t n_cols, uint64_t seed,
+                    uint64_t nonce, size_t rows, uint16_t *idx, fhs_error *err);
+void fhs_calib_free(fhs_calib *c);
+
 /* ---------- tree-structured model (independent and mst) ---------- */
 
 /* A distribution over the schema's domains that factorises along a forest:
