@@ -3,8 +3,11 @@
  * Plan "neural" (runs at decryption time, with the exact counts of every 1- and 2-way):
  * 1. NEURAL_ONEWAY_SHARE of rho measures every 1-way (equal split); the generator starts from
  *    them (output bias) and trains on them.
- * 2. T = min(pairs, NEURAL_ROUNDS_PER_ATTR x attributes) rounds share the rest equally. Each
- *    round is GEM's adaptive step, with the measured queries playing the discriminator:
+ * 2. T rounds share the rest equally. T depends on the budget (plan_rounds): as many rounds as
+ *    keep a NEURAL_REF_CELLS table's expected noise L1 within NEURAL_NOISE_SHARE of N^, at
+ *    least 1 and at most min(pairs, NEURAL_ROUNDS_PER_ATTR x attributes). On Adult that is 30
+ *    rounds at epsilon 0.3 and every pair (105) from epsilon 1 up. Each round is GEM's
+ *    adaptive step, with the measured queries playing the discriminator:
  *    a. select, with the exact exponential mechanism (expmech.c) at epsilon0 =
  *       sqrt(8 rho_sel) (cost epsilon0^2 / 8 = rho_sel, NEURAL_SELECT_SHARE of the round), the
  *       2-way marginal not measured yet whose exact counts the current generator fits worst:
@@ -35,8 +38,10 @@
 #include "synth_internal.h"
 
 #define NEURAL_ONEWAY_SHARE 0.2
-#define NEURAL_ROUNDS_PER_ATTR 5
+#define NEURAL_ROUNDS_PER_ATTR 7 /* bounds the release time on wide schemas */
 #define NEURAL_SELECT_SHARE 0.1
+#define NEURAL_NOISE_SHARE 0.2 /* see plan_rounds */
+#define NEURAL_REF_CELLS 100.0
 #define NEURAL_PLAN_STEPS_INIT 200
 #define NEURAL_PLAN_STEPS_ROUND 40
 #define NEURAL_FIT_STEPS 1500
@@ -145,13 +150,23 @@ static int plan_start(neural_plan *p, double rho1, fhs_marginal_set *out, fhs_re
   return rc;
 }
 
+/* Rounds the rest of the budget affords (at most cap, at least 1). AIM's test, made before
+ * the loop: a table is worth measuring when its expected noise L1, sqrt(2/pi) sigma cells, is
+ * small against its counts. Here a table of NEURAL_REF_CELLS must keep it within
+ * NEURAL_NOISE_SHARE of N^, so a small budget buys fewer, less noisy tables instead of many
+ * tables of noise. Depends on rho and N^ (post-processing of the released 1-ways) only: free. */
+static size_t plan_rounds(double rho_rest, double nhat, size_t cap) {
+  double sigma = NEURAL_NOISE_SHARE * nhat / (sqrt(2.0 / M_PI) * NEURAL_REF_CELLS);
+  double rho_round = 1.0 / (2.0 * sigma * sigma) / (1 - NEURAL_SELECT_SHARE);
+  double t = floor(rho_rest / rho_round);
+  return cap == 0 ? 0 : t < 1 ? 1 : t < (double)cap ? (size_t)t : cap;
+}
+
 int fhs_plan_neural(const fhs_plan_ctx *c, fhs_marginal_set *out, fhs_release_info *info,
                     fhs_error *err) {
   size_t k = c->k, pairs = k * (k - 1) / 2;
-  size_t rounds = NEURAL_ROUNDS_PER_ATTR * k < pairs ? NEURAL_ROUNDS_PER_ATTR * k : pairs;
-  double share = rounds ? NEURAL_ONEWAY_SHARE : 1.0;
-  double rho_round = rounds ? (1 - share) * c->rho / (double)rounds : 0;
-  double rho_sel = NEURAL_SELECT_SHARE * rho_round, rho_meas = rho_round - rho_sel;
+  size_t cap = NEURAL_ROUNDS_PER_ATTR * k < pairs ? NEURAL_ROUNDS_PER_ATTR * k : pairs;
+  double share = cap ? NEURAL_ONEWAY_SHARE : 1.0, rho_rest = (1 - share) * c->rho;
   neural_plan p = {.c = c};
   size_t maxcell = 1;
   for (size_t a = 0; a < k; a++)
@@ -159,13 +174,16 @@ int fhs_plan_neural(const fhs_plan_ctx *c, fhs_marginal_set *out, fhs_release_in
       size_t cells = fhs_plan_one(c, a)->size * fhs_plan_one(c, b)->size;
       maxcell = cells > maxcell ? cells : maxcell;
     }
-  p.t = calloc(k + rounds, sizeof *p.t);
+  p.t = calloc(k + cap, sizeof *p.t);
   p.done = calloc(k * k, 1);
   double *q = malloc(maxcell * sizeof *q);
   size_t *cand = malloc((pairs ? pairs : 1) * sizeof *cand);
   u128 *num = malloc((pairs ? pairs : 1) * sizeof *num), *den = malloc((pairs ? pairs : 1) * sizeof *den);
   int rc = p.t && p.done && q && cand && num && den ? 0 : fhs_error_set(err, "release: out of memory");
   if (rc == 0) rc = plan_start(&p, share * c->rho, out, info, err);
+  size_t rounds = rc == 0 ? plan_rounds(rho_rest, p.nhat, cap) : 0;
+  double rho_round = rounds ? rho_rest / (double)rounds : 0;
+  double rho_sel = NEURAL_SELECT_SHARE * rho_round, rho_meas = rho_round - rho_sel;
   for (size_t r = 0; rc == 0 && r < rounds; r++)
     rc = plan_round(&p, rho_sel, rho_meas, out, info, q, cand, num, den, err);
   fhs_gem_free(&p.g);
