@@ -137,10 +137,9 @@ typedef struct {
   const fhs_calib *c;
   size_t rows, n_cols, cells, db;
   uint16_t *idx;      /* the records, column-major */
-  const size_t *dom;
   uint32_t *cell;     /* [row] current cell */
   double *want;       /* [cell] target count */
-  uint32_t *have;     /* [cell] current count; then bucket starts (cells + 1) */
+  uint32_t *have;     /* cells + 1 bucket starts: cell k's rows are members[have[k]..have[k+1]) */
   uint32_t *members;  /* rows sorted by cell (a snapshot before the moves) */
   uint32_t *leave;    /* rows picked to move */
 } work;
@@ -215,7 +214,7 @@ int fhs_calib_apply(const fhs_calib *c, const size_t *dom, size_t n_cols, uint64
     size_t cells = dom[c->a[i]] * dom[c->b[i]];
     maxc = cells > maxc ? cells : maxc;
   }
-  work w = {c, rows, n_cols, 0, 0, idx, dom, malloc(rows * sizeof(uint32_t)),
+  work w = {c, rows, n_cols, 0, 0, idx, malloc(rows * sizeof(uint32_t)),
             malloc(maxc * sizeof(double)), malloc((maxc + 1) * sizeof(uint32_t)),
             malloc(rows * sizeof(uint32_t)), malloc(rows * sizeof(uint32_t))};
   int rc = w.cell && w.want && w.have && w.members && w.leave ? 0 : -1;

@@ -192,6 +192,23 @@ static int by_key(const void *x, const void *y) {
   return a->v < b->v ? -1 : (a->v > b->v);
 }
 
+/* Column a's latent order becomes its values sorted by key; returns 1 when it changed (its
+ * thresholds and scores are then updated). */
+static int sort_order(copula *m, fit_ctx *f, size_t a, keyed *key) {
+  size_t d = m->dom[a];
+  qsort(key, d, sizeof *key, by_key);
+  int changed = 0;
+  for (size_t r = 0; r < d; r++) {
+    changed |= m->perm[a][r] != key[r].v;
+    m->perm[a][r] = (uint16_t)key[r].v;
+  }
+  if (changed) {
+    set_cuts(m, a);
+    scores(m, a, f->s[a]);
+  }
+  return changed;
+}
+
 /* One optimal-scaling pass over column a; returns 1 when its order changed. The first pass
  * (no correlations yet) follows the single partner whose conditional means vary most. */
 static int reorder(copula *m, fit_ctx *f, size_t a, int first, double *mean, keyed *key) {
@@ -209,17 +226,7 @@ static int reorder(copula *m, fit_ctx *f, size_t a, int first, double *mean, key
       for (size_t v = 0; v < d; v++) key[v].key += r * mean[v];
     }
   }
-  qsort(key, d, sizeof *key, by_key);
-  int changed = 0;
-  for (size_t r = 0; r < d; r++) {
-    changed |= m->perm[a][r] != key[r].v;
-    m->perm[a][r] = (uint16_t)key[r].v;
-  }
-  if (changed) {
-    set_cuts(m, a);
-    scores(m, a, f->s[a]);
-  }
-  return changed;
+  return sort_order(m, f, a, key);
 }
 
 /* Orders column a by E[s_b | a]: a follows b. Returns 1 when the order changed. */
@@ -227,17 +234,7 @@ static int follow(copula *m, fit_ctx *f, size_t a, size_t b, double *mean, keyed
   size_t d = m->dom[a];
   cond_means(m, f, a, b, mean);
   for (size_t v = 0; v < d; v++) key[v] = (keyed){mean[v], v};
-  qsort(key, d, sizeof *key, by_key);
-  int changed = 0;
-  for (size_t r = 0; r < d; r++) {
-    changed |= m->perm[a][r] != key[r].v;
-    m->perm[a][r] = (uint16_t)key[r].v;
-  }
-  if (changed) {
-    set_cuts(m, a);
-    scores(m, a, f->s[a]);
-  }
-  return changed;
+  return sort_order(m, f, a, key);
 }
 
 static int choose_orders(copula *m, fit_ctx *f, const fhs_schema *schema) {
