@@ -59,4 +59,34 @@ fhs_status api_evaluate(const char *real, const char *synthetic, const fhs_evalu
 /* Loads the evaluation key of an owner key directory on first use. */
 fhs_status api_keys_need_eval(fhs_keys *k);
 
+/* ---------- privacy ledger (src/api/ledger.c) ---------- */
+
+/* Defaults for every entry point (DESIGN section 6): a release's delta, and the cap of a new
+ * ledger. Never functions of the data. */
+#define FHS_DEFAULT_DELTA 1e-6
+#define FHS_DEFAULT_BUDGET_EPSILON 10.0
+#define FHS_DATASET_ID_BYTES 16
+
+/* One release, as the ledger records it. */
+typedef struct {
+  const char *kind;      /* "discovery", "marginals", "no-dp" */
+  const char *label;     /* what was released, for the owner */
+  double epsilon, delta; /* this release's own guarantee (reported) */
+  double rho;            /* zCDP cost (ignored when no_dp) */
+  double delta_approx;   /* delta outside the zCDP bound (thresholding), 0 when none */
+  int no_dp;             /* exact release: the ledger becomes unbounded */
+} api_release;
+
+/* The dataset id of an input file: keyed BLAKE2b-128 of its bytes under the owner key (created
+ * 0600 on first use in the fhesynth home). Never published: it is a secret-keyed value. */
+fhs_status api_dataset_id(const char *input, uint8_t id[FHS_DATASET_ID_BYTES]);
+/* The ledger path for a dataset: override when not NULL, else <home>/ledgers/<hex id>.json
+ * (directories created 0700). *path is malloc'ed. */
+fhs_status api_ledger_path(const uint8_t id[FHS_DATASET_ID_BYTES], const char *override, char **path);
+/* Charges r to the ledger at path, under its lock. A missing ledger is created with the cap
+ * (cap_epsilon, cap_delta); 0 means the defaults (FHS_DEFAULT_BUDGET_EPSILON,
+ * FHS_DEFAULT_DELTA). FHS_ERR_BUDGET when refused; nothing is recorded then. */
+fhs_status api_ledger_charge(const char *path, const uint8_t id[FHS_DATASET_ID_BYTES], double cap_epsilon,
+                             double cap_delta, const api_release *r);
+
 #endif
