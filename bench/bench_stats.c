@@ -109,7 +109,7 @@ static void stage_encrypt(const job *j) {
   if (fhs_schema_infer(j->csv, NULL, &schema, &err) || fhs_schema_write(&schema, j->schema, &err)) die("schema", &err);
   fhs_csv_reader *r = fhs_csv_open(j->csv, &err);
   fhs_encoder *enc = r ? fhs_encoder_create(&schema, r, ctx->n, &err) : NULL;
-  if (!enc || fhs_data_encrypt(enc, &schema, &sk, j->data, 0, NULL, NULL, &err)) die("encrypt", &err);
+  if (!enc || fhs_data_encrypt(enc, &schema, &sk, NULL, j->data, 0, NULL, NULL, &err)) die("encrypt", &err);
 }
 
 static void stage_fit(const job *j) {

@@ -11,3 +11,15 @@ function(fhs_add_test)
     set_tests_properties(${T_NAME} PROPERTIES TIMEOUT ${T_TIMEOUT})
   endif()
 endfunction()
+
+# Every test gets its own fhesynth home (owner key, privacy ledgers), wiped before each ctest
+# run (fixture fhs_test_homes): no test touches the user's real ledgers, and budgets do not
+# accumulate across runs. Each tests/ folder defers a call to this at its end, so it covers
+# every test the folder adds (CMake 3.25 sets test properties only from their own folder).
+function(fhs_isolate_test_homes_here)
+  get_property(tests DIRECTORY PROPERTY TESTS)
+  foreach(t ${tests})
+    set_property(TEST ${t} APPEND PROPERTY ENVIRONMENT FHESYNTH_HOME=${CMAKE_BINARY_DIR}/test-home/${t})
+    set_property(TEST ${t} APPEND PROPERTY FIXTURES_REQUIRED fhs_test_homes)
+  endforeach()
+endfunction()

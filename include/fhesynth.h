@@ -82,11 +82,23 @@ void fhs_keys_free(fhs_keys *k);
 typedef struct fhs_dataset fhs_dataset;
 
 typedef struct {
-  const char *schema;      /* use this SCHEMA.json as is; NULL = infer one */
-  const char *schema_out;  /* where an inferred schema goes; NULL = SCHEMA.json beside out */
-  size_t bins;             /* numeric bins when inferring (default 16) */
+  const char *schema;      /* a public SCHEMA.json, used as is (the best choice); NULL = learn
+                              the domain with DP from the data */
+  const char *schema_out;  /* where a learnt schema goes; NULL = SCHEMA.json beside out */
+  size_t bins;             /* numeric bins when learning (default 16) */
   fhs_progress_cb progress;
   void *progress_user;
+  /* DP domain discovery (no schema): its zCDP budget and the probability that a label held
+   * by one person is kept; 0 = the defaults (10% of the rho of epsilon 1 at delta 1e-6, and
+   * 1e-7). Charged to the dataset's ledger before the data is read. */
+  double discovery_rho;
+  double discovery_delta;
+  /* Learn the schema from the exact data (the old behaviour): not DP, prints a warning, and
+   * the ledger records an exact release. */
+  int unsafe_exact_schema;
+  const char *ledger;      /* privacy ledger; NULL = the dataset's ledger in the fhesynth home */
+  const char *dataset_of;  /* the file whose identity names the ledger, when input is a part of
+                              it (run's training split); NULL = input */
 } fhs_encrypt_options;
 void fhs_encrypt_options_init(fhs_encrypt_options *o);
 
@@ -99,6 +111,11 @@ uint64_t fhs_dataset_rows_padded(const fhs_dataset *d);
 size_t fhs_dataset_columns(const fhs_dataset *d);
 size_t fhs_dataset_domain_size(const fhs_dataset *d, size_t column);
 void fhs_dataset_free(fhs_dataset *d);
+
+/* The tight zCDP conversions (Canonne, Kamath and Steinke, as Private-PGM computes them), for
+ * callers that split a budget: rho such that rho-zCDP implies (epsilon, delta)-DP, and back. */
+fhs_status fhs_rho_from_epsilon(double epsilon, double delta, double *rho);
+fhs_status fhs_epsilon_from_rho(double rho, double delta, double *epsilon);
 
 /* ---------- encrypted statistics (STATS.fhe): server side ---------- */
 
@@ -127,22 +144,33 @@ void fhs_encrypted_stats_free(fhs_encrypted_stats *s);
 typedef struct fhs_noisy_stats fhs_noisy_stats;
 
 typedef struct {
-  double epsilon;          /* > 0; required unless no_dp */
-  double delta;            /* 0 = min(1e-6, 1/rows^2) */
+  double epsilon;          /* > 0; required unless no_dp (or rho) */
+  double delta;            /* 0 = 1e-6; at most 1 / (the padded row count) */
   int no_dp;               /* exact counts of every decrypted table, with a warning on stderr */
   const char *model;       /* release plan: "mst" (default), "independent", "all2way", ... */
   double budget;           /* ledger budget when creating it (0 = 10) */
+  double rho;              /* > 0: the marginals' zCDP budget itself, instead of epsilon (for a
+                              caller that composes it with other steps, as run does) */
+  const char *ledger;      /* privacy ledger; NULL = the dataset's ledger in the fhesynth home */
+  const char *dataset_of;  /* checked against the dataset id STATS.fhe carries (NULL =
+                              verify_input, when set) */
+  /* The owner's input (CSV or Parquet) the statistics were computed from, or NULL. When set,
+   * every decrypted count is recounted from it (SCHEMA.json encodes it) and a result that
+   * differs is refused with FHS_ERR_CORRUPT before anything is released or charged. Range and
+   * consistency checks run on every result, with or without it. */
+  const char *verify_input;
 } fhs_decrypt_options;
 void fhs_decrypt_options_init(fhs_decrypt_options *o);
 
 /* Owner: decrypts s with keys (which must hold the secret key), releases the marginals the
- * model needs with discrete Gaussian noise, charges keys' budget ledger, writes out_json. */
+ * model needs with discrete Gaussian noise, charges the dataset's privacy ledger (every
+ * release, exact ones included), writes out_json. */
 fhs_status fhs_encrypted_stats_decrypt(const fhs_encrypted_stats *s, const fhs_keys *keys,
                                        const char *schema, const char *out_json,
                                        const fhs_decrypt_options *opts, fhs_noisy_stats **out);
 fhs_status fhs_noisy_stats_open(const char *stats_json, const char *schema, fhs_noisy_stats **out);
 const char *fhs_noisy_stats_path(const fhs_noisy_stats *s);
-uint64_t fhs_noisy_stats_rows(const fhs_noisy_stats *s);
+uint64_t fhs_noisy_stats_rows(const fhs_noisy_stats *s); /* the noisy row count, rounded */
 double fhs_noisy_stats_epsilon(const fhs_noisy_stats *s);  /* +inf when exact */
 size_t fhs_noisy_stats_marginals(const fhs_noisy_stats *s);
 /* Marginal i: its columns (names, n_cols of them) and counts (row-major, first column slowest). */
@@ -194,10 +222,10 @@ void fhs_free(void *p);
 /* ---------- the whole pipeline ---------- */
 
 typedef struct {
-  double epsilon;          /* default 1 */
-  double delta;            /* 0 = default */
+  double epsilon;          /* default 1: the whole release, domain discovery included */
+  double delta;            /* 0 = 1e-6 */
   const char *model;       /* default "mst" */
-  uint64_t rows;           /* 0 = the input's row count */
+  uint64_t rows;           /* 0 = the noisy row count of the release */
   uint64_t seed;
   int have_seed;           /* 0 = draw a random seed (recorded in the manifest) */
   const char *workdir;     /* NULL = OUT.work */
@@ -208,11 +236,107 @@ typedef struct {
   int quiet;               /* no stage lines on stderr */
   fhs_progress_cb progress;
   void *progress_user;
+  const char *schema;      /* a public SCHEMA.json; NULL = learn the domain with DP, spending
+                              FHS_RUN_DISCOVERY_SHARE of the budget */
+  int unsafe_exact_schema; /* learn the domain from the exact data: not DP (warns, recorded) */
+  const char *ledger;      /* privacy ledger; NULL = the dataset's ledger in the fhesynth home */
 } fhs_run_options;
+/* Share of run's zCDP budget spent on DP domain discovery when no schema is given, and the
+ * share of its delta given to the label thresholds. */
+#define FHS_RUN_DISCOVERY_SHARE 0.1
+#define FHS_RUN_DISCOVERY_DELTA_SHARE 0.1
 void fhs_run_options_init(fhs_run_options *o);
 
-/* keygen (or reuse of workdir/keys), encrypt, fit, decrypt with DP, synthesize into out. */
+/* keygen (or reuse of workdir/keys), encrypt, fit, decrypt with DP (the server's result
+ * recounted from the input before anything is released), synthesize into out. */
 fhs_status fhs_run(const char *input, const char *out, const fhs_run_options *opts);
+
+/* ---------- privacy budget ledger ---------- */
+
+/* Every release of a dataset (DP marginals, DP domain discovery, exact --no-dp ones) is
+ * recorded in its ledger, $FHESYNTH_HOME/ledgers/<dataset id>.json by default (the id is a
+ * hash of the input keyed with the owner key, so it follows the data and reveals nothing).
+ * The ledger has a cap (epsilon, delta) fixed at creation; a DP release is refused when its
+ * delta exceeds the cap's or when the epoch's releases would compose (zCDP) past the cap, and
+ * after an exact release until the owner resets the ledger. docs/privacy.md has the rule. */
+typedef struct fhs_budget fhs_budget;
+
+typedef struct {
+  double epsilon_cap, delta_cap, rho_cap;
+  double rho_spent;          /* zCDP cost of the current epoch */
+  double delta_approx_spent; /* delta outside zCDP (thresholds) in the epoch */
+  double epsilon_spent;      /* of rho_spent at delta_cap - delta_approx_spent; +inf if none left */
+  double epsilon_left;       /* epsilon_cap - epsilon_spent, at least 0; 0 when unbounded */
+  int unbounded;             /* an exact release in the epoch: DP releases refused until a reset */
+  const char *unbounded_since; /* its time, "" when bounded */
+  size_t epoch_releases;     /* releases since the last reset */
+  size_t entries;            /* every entry, resets and earlier epochs included */
+} fhs_budget_summary;
+
+typedef struct {
+  const char *time;  /* UTC, "2024-05-01T12:00:00Z" */
+  const char *kind;  /* "discovery", "marginals", "no-dp" or "reset" */
+  const char *label;
+  double epsilon, delta, rho, delta_approx; /* NAN for "no-dp" and "reset" */
+  int current_epoch; /* after the last reset: counts against the cap now */
+} fhs_budget_entry;
+
+/* Opens the ledger of source: an input table (CSV or Parquet: its ledger in the fhesynth home,
+ * or at ledger when not NULL), a DATA.fhe (the dataset id in its header), or a ledger file
+ * itself. source may be NULL when ledger is given. FHS_ERR_IO when there is no ledger yet,
+ * FHS_ERR_CORRUPT for a damaged or version-1 one, FHS_ERR_DATA for another dataset's. */
+fhs_status fhs_budget_open(const char *source, const char *ledger, fhs_budget **out);
+/* Creates the ledger of source (an input table or DATA.fhe) with the cap (epsilon, delta),
+ * before any release; an existing ledger with the same cap is simply opened, one with another
+ * cap is FHS_ERR_BUDGET. */
+fhs_status fhs_budget_create(const char *source, const char *ledger, double epsilon, double delta,
+                             fhs_budget **out);
+const char *fhs_budget_path(const fhs_budget *b);
+/* Strings in out and in entries point into b: valid until the next reset or free. */
+void fhs_budget_get_summary(const fhs_budget *b, fhs_budget_summary *out);
+size_t fhs_budget_entry_count(const fhs_budget *b);
+fhs_status fhs_budget_get_entry(const fhs_budget *b, size_t i, fhs_budget_entry *out);
+/* The summary and entries as JSON ({"ledger", "summary", "entries"}; NaN as null); *text is
+ * malloc'ed: release it with fhs_free. */
+fhs_status fhs_budget_json(const fhs_budget *b, char **text);
+/* Appends a "reset" entry (label: why, NULL for "reset") that starts a new epoch: the budget
+ * is whole again and exact releases no longer block DP ones. History is kept. b is re-read. */
+fhs_status fhs_budget_reset(fhs_budget *b, const char *label);
+void fhs_budget_free(fhs_budget *b);
+
+/* ---------- writing a schema (fhesynth schema) ---------- */
+
+/* Exactly one source: columns, domain, or input with dp or unsafe_exact.
+ * - columns: a public list "COL;COL;..." where COL is NAME:TYPE:ARGS[:FLAG...]:
+ *     NAME:numeric:LO:HI:K      K equal-width bins over [LO, HI]
+ *     NAME:numeric:E0,E1,...    explicit edges (at least 2, increasing)
+ *     NAME:datetime:LO:HI:K or NAME:datetime:E0,E1,...   ISO 8601 dates/times as edges
+ *     NAME:categorical:A|B|C    labels in this order
+ *   flags: "missing" (an empty field is a value), "strict" (numeric/datetime: refuse values
+ *   outside the edges instead of clamping them into the end bins), "other=LABEL" (categorical:
+ *   unknown labels encode as LABEL, added to the list when absent). Origin "public".
+ * - domain: a Private-PGM domain file {"col": d, ...}: each column integer-coded 0..d-1 ->
+ *   numeric with one bin per value (edges 0, 1, ..., d), strict. Origin "public".
+ * - input + dp: DP domain discovery spending (epsilon, delta) (defaults 0.1, 1e-6), charged
+ *   to the dataset's ledger before the data is read: a tenth of delta goes to the label
+ *   thresholds, rho = cdp_rho(epsilon, 0.9 delta). Origin "dp".
+ * - input + unsafe_exact: the exact inference (exact bounds, every label): not DP; warns on
+ *   stderr and is recorded in the ledger as an exact release. Origin "exact".
+ * out is written atomically. */
+typedef struct {
+  const char *columns;   /* public column list, or NULL */
+  const char *domain;    /* Private-PGM domain file, or NULL */
+  const char *input;     /* the data (CSV or Parquet), for dp / unsafe_exact */
+  int dp;                /* learn the domain from input with DP */
+  int unsafe_exact;      /* learn it exactly (not DP) */
+  double epsilon;        /* dp budget; 0 = 0.1 */
+  double delta;          /* dp delta; 0 = 1e-6 */
+  size_t bins;           /* numeric bins for dp / exact; 0 = 16 */
+  size_t max_categories; /* labels kept per column; 0 = 255 */
+  const char *ledger;    /* privacy ledger; NULL = the dataset's ledger in the fhesynth home */
+} fhs_schema_options;
+void fhs_schema_options_init(fhs_schema_options *o);
+fhs_status fhs_schema_make(const char *out, const fhs_schema_options *opts);
 
 #ifdef __cplusplus
 }

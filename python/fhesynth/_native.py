@@ -51,7 +51,9 @@ class KeygenOptions(ctypes.Structure):
 
 class EncryptOptions(ctypes.Structure):
     _fields_ = [("schema", c_char_p), ("schema_out", c_char_p), ("bins", c_size_t),
-                ("progress", PROGRESS_CB), ("progress_user", c_void_p), ("_spare", _SPARE)]
+                ("progress", PROGRESS_CB), ("progress_user", c_void_p), ("discovery_rho", c_double),
+                ("discovery_delta", c_double), ("unsafe_exact_schema", c_int), ("ledger", c_char_p),
+                ("dataset_of", c_char_p), ("_spare", _SPARE)]
 
 
 class FitOptions(ctypes.Structure):
@@ -61,7 +63,8 @@ class FitOptions(ctypes.Structure):
 
 class DecryptOptions(ctypes.Structure):
     _fields_ = [("epsilon", c_double), ("delta", c_double), ("no_dp", c_int), ("model", c_char_p),
-                ("budget", c_double), ("_spare", _SPARE)]
+                ("budget", c_double), ("rho", c_double), ("ledger", c_char_p), ("dataset_of", c_char_p),
+                ("verify_input", c_char_p), ("_spare", _SPARE)]
 
 
 class EvaluateOptions(ctypes.Structure):
@@ -75,7 +78,8 @@ class RunOptions(ctypes.Structure):
                 ("seed", c_uint64), ("have_seed", c_int), ("workdir", c_char_p),
                 ("ring_degree", c_size_t), ("bins", c_size_t), ("report", c_char_p),
                 ("holdout_fraction", c_double), ("quiet", c_int), ("progress", PROGRESS_CB),
-                ("progress_user", c_void_p), ("_spare", _SPARE)]
+                ("progress_user", c_void_p), ("schema", c_char_p), ("unsafe_exact_schema", c_int),
+                ("ledger", c_char_p), ("_spare", _SPARE)]
 
 
 P = ctypes.POINTER
@@ -132,6 +136,8 @@ _PROTOTYPES = {
     # pipeline
     "fhs_run_options_init": (None, [P(RunOptions)]),
     "fhs_run": (_STATUS, [c_char_p, c_char_p, P(RunOptions)]),
+    "fhs_rho_from_epsilon": (_STATUS, [c_double, c_double, P(c_double)]),
+    "fhs_epsilon_from_rho": (_STATUS, [c_double, c_double, P(c_double)]),
 }
 
 # Optional symbols: bound only when the loaded library exports them (a libfhesynth built

@@ -287,7 +287,9 @@ def _cleanup(tmp: Iterable[str]) -> None:
 
 
 def encrypt(data: DataArg, keys: Union[Keys, PathLike], *, out: PathLike, schema: Optional[PathLike] = None,
-            schema_out: Optional[PathLike] = None, bins: int = 16, progress: ProgressArg = False) -> EncryptedDataset:
+            schema_out: Optional[PathLike] = None, bins: int = 16, progress: ProgressArg = False,
+            discovery_epsilon: Optional[float] = None, unsafe_exact_schema: bool = False,
+            ledger: Optional[PathLike] = None) -> EncryptedDataset:
     """Owner: encrypts a table into ``out`` (DATA.fhe).
 
     Args:
@@ -296,11 +298,16 @@ def encrypt(data: DataArg, keys: Union[Keys, PathLike], *, out: PathLike, schema
             of a CSV or Parquet file.
         keys: the owner's :class:`Keys` or key directory.
         out: where DATA.fhe goes (written atomically).
-        schema: a SCHEMA.json to use as is; by default one is inferred.
-        schema_out: where an inferred schema goes (default: ``SCHEMA.json`` beside ``out``).
+        schema: a public SCHEMA.json, used as is (the best choice). By default the domain is
+            learnt with differential privacy, charged to the dataset's ledger.
+        schema_out: where a learnt schema goes (default: ``SCHEMA.json`` beside ``out``).
             It stays with the owner: :func:`decrypt` and :func:`synthesize` need it.
-        bins: numeric bins when inferring (1..1024).
+        bins: numeric bins when learning (1..1024).
         progress: True for a bar on stderr, or a callable(done, total).
+        discovery_epsilon: the budget of DP domain discovery (default 0.1, at delta 1e-6).
+        unsafe_exact_schema: take the domain from the exact data (not DP; warns; recorded).
+        ledger: the privacy ledger (default: the dataset's ledger in ``$FHESYNTH_HOME`` or
+            ``~/.local/share/fhesynth/ledgers``).
 
     Returns an :class:`EncryptedDataset` whose ``schema`` is the schema file used.
     """
@@ -311,6 +318,13 @@ def encrypt(data: DataArg, keys: Union[Keys, PathLike], *, out: PathLike, schema
         schema_p = _opt_path(schema, "schema")
         schema_out_p = _opt_path(schema_out, "schema_out")
         bins_v = _int(bins, "bins", 1, 1024)
+        _bool(unsafe_exact_schema, "unsafe_exact_schema")
+        ledger_p = _opt_path(ledger, "ledger")
+        disc_rho = 0.0
+        if discovery_epsilon is not None:
+            disc_rho = _rho_of(_positive(discovery_epsilon, "discovery_epsilon"), 9e-7)
+        if schema_p is not None and (unsafe_exact_schema or disc_rho):
+            raise ValueError("schema: a given schema excludes unsafe_exact_schema and discovery_epsilon")
         with Progress(progress, "encrypt") as pr:
             src = _input_file(data, tmp)
             o = _native.EncryptOptions()
@@ -318,6 +332,9 @@ def encrypt(data: DataArg, keys: Union[Keys, PathLike], *, out: PathLike, schema
             o.schema = _native.fs(schema_p)
             o.schema_out = _native.fs(schema_out_p)
             o.bins = bins_v
+            o.discovery_rho = disc_rho
+            o.unsafe_exact_schema = int(bool(unsafe_exact_schema))
+            o.ledger = _native.fs(ledger_p)
             if pr.c_callback is not None:
                 o.progress = pr.c_callback
             ds = ctypes.c_void_p()
@@ -550,24 +567,30 @@ class NoisyStats(_Handle):
 def decrypt(stats: Union[EncryptedStats, PathLike], keys: Union[Keys, PathLike], *, epsilon: Optional[float] = None,
             privacy: Optional[str] = None, no_dp: bool = False, delta: Optional[float] = None, model: str = "mst",
             schema: Optional[PathLike] = None, out: Optional[PathLike] = None,
-            budget: Optional[float] = None) -> NoisyStats:
-    """Owner: decrypts STATS.fhe and releases the marginals ``model`` needs with discrete
-    Gaussian noise, charging the key directory's ledger (``budget.json``).
+            budget: Optional[float] = None, verify: Optional[DataArg] = None,
+            ledger: Optional[PathLike] = None) -> NoisyStats:
+    """Owner: checks and decrypts STATS.fhe and releases the marginals ``model`` needs with
+    discrete Gaussian noise, charging the dataset's privacy ledger.
 
     Choose the privacy explicitly with exactly one of:
         epsilon: the (epsilon, delta) budget of this release (spent exactly in zCDP);
         privacy: "high", "medium" or "low" (epsilon 0.3, 1, 4);
-        no_dp: exact counts, for the owner's own analysis only (warns; not charged).
+        no_dp: exact counts, for the owner's own analysis only (warns; recorded in the ledger,
+            which then refuses DP releases until reset).
 
     Args:
         stats: STATS.fhe (path or :class:`EncryptedStats`).
         keys: the owner's :class:`Keys` or key directory (must hold the secret key).
-        delta: default min(1e-6, 1/rows^2).
+        delta: default 1e-6 (at most one over the padded row count).
         model: the release plan: "mst" (default), "independent", "all2way".
         schema: SCHEMA.json (default: the one known from :func:`encrypt`/:func:`fit`, else
             SCHEMA.json beside the stats file).
         out: STATS.json to write (default: the stats path with suffix ``.json``).
         budget: the ledger's total epsilon, fixed when the ledger is created (default 10).
+        verify: the input the statistics were computed from (DataFrame or path): every count
+            is recounted from it, and a result the server changed raises CorruptFileError
+            before anything is released or charged.
+        ledger: the privacy ledger (default: the dataset's ledger in the fhesynth home).
 
     Raises BudgetExceeded when the ledger would go over budget, WrongKeyError for keys that do
     not match, InvalidArgument for a missing privacy choice.
@@ -599,7 +622,10 @@ def decrypt(stats: Union[EncryptedStats, PathLike], keys: Union[Keys, PathLike],
     else:
         raise TypeError("stats: expected the path of STATS.fhe or fhesynth.EncryptedStats, got %s" % type(stats).__name__)
     k, k_opened = _owner_keys(keys)
+    tmp: List[str] = []
     try:
+        verify_p = _input_file(verify, tmp, "verify") if verify is not None else None
+        ledger_p = _opt_path(ledger, "ledger")
         if schema is not None:
             schema_p = _path(schema, "schema")
         elif es.schema is not None:
@@ -614,6 +640,8 @@ def decrypt(stats: Union[EncryptedStats, PathLike], keys: Union[Keys, PathLike],
         o.no_dp = int(bool(no_dp))
         o.model = model.encode()
         o.budget = b
+        o.verify_input = _native.fs(verify_p)
+        o.ledger = _native.fs(ledger_p)
         if no_dp:
             warnings.warn("fhesynth.decrypt(no_dp=True): %s will hold exact counts, not differentially "
                           "private; keep it to yourself" % out_p, UserWarning, stacklevel=2)
@@ -625,6 +653,7 @@ def decrypt(stats: Union[EncryptedStats, PathLike], keys: Union[Keys, PathLike],
         result._set_schema(schema_p)
         return result
     finally:
+        _cleanup(tmp)
         if es_opened:
             es.close()
         if k_opened:
@@ -850,15 +879,25 @@ def inspect(path: PathLike) -> Dict[str, str]:
 def run(data: DataArg, *, epsilon: float = 1.0, delta: Optional[float] = None, model: str = "mst",
         rows: Optional[int] = None, seed: Optional[int] = None, ring: int = 8192, bins: int = 16,
         workdir: Optional[PathLike] = None, out: Optional[PathLike] = None, report: Optional[PathLike] = None,
-        holdout_fraction: float = 0.2, progress: ProgressArg = False, verbose: bool = False) -> pd.DataFrame:
+        holdout_fraction: float = 0.2, progress: ProgressArg = False, verbose: bool = False,
+        schema: Optional[PathLike] = None, unsafe_exact_schema: bool = False,
+        ledger: Optional[PathLike] = None) -> pd.DataFrame:
     """The whole pipeline locally: keygen (or reuse of ``workdir/keys``), encrypt, fit,
     decrypt with differential privacy (``epsilon``, ``delta``), synthesize.
 
     Args:
         data: a DataFrame or a CSV/Parquet path.
-        rows: synthetic rows (default: as many as the input).
-        workdir: keeps keys, DATA.fhe, STATS.json, SCHEMA.json (and the budget ledger) there;
-            by default a temporary directory, removed afterwards.
+        epsilon, delta: the budget of the whole release (default 1 and 1e-6), DP domain
+            discovery included.
+        rows: synthetic rows (default: the noisy row count).
+        workdir: keeps keys, DATA.fhe, STATS.json, SCHEMA.json there; by default a temporary
+            directory, removed afterwards. The privacy ledger does not live there: it belongs
+            to the dataset, so every call on the same data charges the same ledger.
+        schema: a public SCHEMA.json (the best choice); by default the domain is learnt with
+            DP from 10% of the budget.
+        unsafe_exact_schema: take the domain from the exact data (not DP; warns; recorded).
+        ledger: the privacy ledger (default: the dataset's ledger in ``$FHESYNTH_HOME`` or
+            ``~/.local/share/fhesynth/ledgers``).
         out: also write the rows there (.csv, .parquet, .jsonl) with a manifest.
         report: HTML report path (needs the evaluation layer in libfhesynth); a random
             ``holdout_fraction`` of the rows is then kept out of training to score against.
@@ -886,6 +925,11 @@ def run(data: DataArg, *, epsilon: float = 1.0, delta: Optional[float] = None, m
     if out_p is not None:
         _output_kind(out_p)
     _bool(verbose, "verbose")
+    _bool(unsafe_exact_schema, "unsafe_exact_schema")
+    schema_p = _opt_path(schema, "schema")
+    ledger_p = _opt_path(ledger, "ledger")
+    if schema_p is not None and unsafe_exact_schema:
+        raise ValueError("schema: a given schema excludes unsafe_exact_schema")
     tmp: List[str] = []
     try:
         src = _input_file(data, tmp)
@@ -908,20 +952,30 @@ def run(data: DataArg, *, epsilon: float = 1.0, delta: Optional[float] = None, m
         o.report = _native.fs(report_p)
         o.holdout_fraction = hold
         o.quiet = 0 if verbose else 1
+        o.schema = _native.fs(schema_p)
+        o.unsafe_exact_schema = int(bool(unsafe_exact_schema))
+        o.ledger = _native.fs(ledger_p)
         with Progress(progress, "run") as pr:
             if pr.c_callback is not None:
                 o.progress = pr.c_callback
             _native.call("fhs_run", _native.fs(src), _native.fs(target), ctypes.byref(o))
-        schema = _tables.read_schema(os.path.join(wd, "SCHEMA.json"))
+        schema_file = schema_p if schema_p is not None else os.path.join(wd, "SCHEMA.json")
+        schema = _tables.read_schema(schema_file)
         if _output_kind(target) == ".csv":
             return _tables.read_synthetic_csv(target, schema)
         # .parquet / .jsonl: the same rows again from the released statistics and the same seed
         with open(target + ".manifest.json", "rb") as f:
             manifest = json.load(f)
-        with Synthesizer(os.path.join(wd, "STATS.json"), model, schema=os.path.join(wd, "SCHEMA.json")) as syn:
+        with Synthesizer(os.path.join(wd, "STATS.json"), model, schema=schema_file) as syn:
             return syn.sample(int(manifest["rows"]), seed=int(manifest["seed"]))
     finally:
         _cleanup(tmp)
+
+
+def _rho_of(epsilon: float, delta: float) -> float:
+    rho = ctypes.c_double()
+    _native.call("fhs_rho_from_epsilon", ctypes.c_double(epsilon), ctypes.c_double(delta), ctypes.byref(rho))
+    return rho.value
 
 
 # ---------- the library ----------

@@ -31,7 +31,8 @@ def test_no_growth_over_100_calls(enc_stats, keys, noisy, session_dir, tmp_path,
     def once(i):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
-            ns = fhesynth.decrypt(enc_stats, keys, no_dp=True, out=session_dir / "mem.json")
+            ns = fhesynth.decrypt(enc_stats, keys, no_dp=True, out=session_dir / "mem.json",
+                                  ledger=session_dir / "mem-ledger.json")
         ns.table("sex", "income")
         ns.close()
         df = fhesynth.synthesize(noisy, rows=50, seed=i)

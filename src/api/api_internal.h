@@ -65,7 +65,7 @@ fhs_status api_keys_need_eval(fhs_keys *k);
  * ledger. Never functions of the data. */
 #define FHS_DEFAULT_DELTA 1e-6
 #define FHS_DEFAULT_BUDGET_EPSILON 10.0
-#define FHS_DATASET_ID_BYTES 16
+#define FHS_DATASET_ID_BYTES FHS_DATASET_ID_LEN
 
 /* One release, as the ledger records it. */
 typedef struct {
@@ -88,5 +88,8 @@ fhs_status api_ledger_path(const uint8_t id[FHS_DATASET_ID_BYTES], const char *o
  * FHS_DEFAULT_DELTA). FHS_ERR_BUDGET when refused; nothing is recorded then. */
 fhs_status api_ledger_charge(const char *path, const uint8_t id[FHS_DATASET_ID_BYTES], double cap_epsilon,
                              double cap_delta, const api_release *r);
+
+/* The default zCDP budget of a DP domain discovery whose label thresholds use delta_thr. */
+double api_discovery_default_rho(double delta_thr);
 
 #endif

@@ -16,6 +16,8 @@
 
 #include "api_internal.h"
 #include "dp.h"
+#include <jansson.h>
+#include <math.h>
 
 #define OWNER_KEY_BYTES 32
 
@@ -155,14 +157,237 @@ fhs_status api_ledger_path(const uint8_t id[FHS_DATASET_ID_BYTES], const char *o
   return FHS_OK;
 }
 
+/* ---------- charging (every entry point that releases comes through here) ---------- */
+
+static void id_hex(const uint8_t id[FHS_DATASET_ID_BYTES], char hex[FHS_DP_DATASET_ID_HEX + 1]) {
+  sodium_bin2hex(hex, FHS_DP_DATASET_ID_HEX + 1, id, FHS_DATASET_ID_BYTES);
+}
+
+/* The dp layer's one-line messages ("PATH: what"), with the status a caller can act on; the
+ * path is skipped when matching, since a ledger may well be called budget.json. */
+static fhs_status ledger_fail(const char *path, const fhs_error *err) {
+  size_t n = strlen(path);
+  const char *m = strncmp(err->msg, path, n) == 0 ? err->msg + n : err->msg;
+  if (strstr(m, "corrupt privacy ledger") || strstr(m, "version-1 privacy ledger"))
+    return api_fail(FHS_ERR_CORRUPT, "%s", err->msg);
+  if (strstr(m, "budget") || strstr(m, "without DP was recorded")) return api_fail(FHS_ERR_BUDGET, "%s", err->msg);
+  if (strstr(m, "another dataset")) return api_fail(FHS_ERR_DATA, "%s", err->msg);
+  if (strstr(m, "no such file")) return api_fail(FHS_ERR_IO, "%s", err->msg);
+  return api_fail_err(err);
+}
+
+/* An exact release must never be charged as a DP one: either marker makes it no-dp. */
+static fhs_status release_of(const api_release *r, fhs_dp_release *out) {
+  fhs_dp_kind kind = FHS_DP_KIND_MARGINALS;
+  if (r->no_dp || (r->kind && strcmp(r->kind, "no-dp") == 0))
+    kind = FHS_DP_KIND_NO_DP;
+  else if (r->kind && (fhs_dp_kind_parse(r->kind, &kind) < 0 || kind == FHS_DP_KIND_RESET))
+    return api_fail(FHS_ERR_INVALID, "ledger: release kind \"%s\" is not discovery, marginals or no-dp", r->kind);
+  *out = (fhs_dp_release){kind, r->label, r->epsilon, r->delta, r->rho, r->delta_approx};
+  return FHS_OK;
+}
+
 fhs_status api_ledger_charge(const char *path, const uint8_t id[FHS_DATASET_ID_BYTES], double cap_epsilon,
                              double cap_delta, const api_release *r) {
-  (void)id;
-  (void)cap_delta;
-  if (r->no_dp) return FHS_OK; /* recorded once the ledger knows unbounded releases */
-  struct stat st;
-  double budget = cap_epsilon > 0 ? cap_epsilon : (stat(path, &st) == 0 ? 0 : FHS_DEFAULT_BUDGET_EPSILON);
+  if (!path || !id || !r) return api_fail(FHS_ERR_INVALID, "ledger: no path, dataset id or release");
+  fhs_dp_release rel;
+  fhs_status s = release_of(r, &rel);
+  if (s != FHS_OK) return s;
+  char hex[FHS_DP_DATASET_ID_HEX + 1];
+  id_hex(id, hex);
+  const fhs_dp_cap cap = {cap_epsilon, cap_delta}, dflt = {FHS_DEFAULT_BUDGET_EPSILON, FHS_DEFAULT_DELTA};
   fhs_error err = {{0}};
-  if (fhs_dp_ledger_charge(path, budget, r->epsilon, r->delta, r->rho, r->label, &err) != 0) return api_fail_err(&err);
+  if (fhs_dp_ledger_record(path, hex, &cap, &dflt, &rel, &err) != 0) return ledger_fail(path, &err);
   return FHS_OK;
+}
+
+/* ---------- public API: reading, creating and resetting a ledger ---------- */
+
+struct fhs_budget {
+  char *path;
+  char id[FHS_DP_DATASET_ID_HEX + 1]; /* "" when opened by path alone (not checked) */
+  fhs_dp_ledger_summary sum;
+  fhs_dp_ledger_entry *entries;
+  size_t n;
+};
+
+typedef enum { SOURCE_TABLE, SOURCE_DATA, SOURCE_LEDGER } source_kind;
+
+/* What source is, from its first bytes: DATA.fhe's magic, a ledger's JSON, else a table. */
+static fhs_status source_kind_of(const char *source, source_kind *kind) {
+  fhs_status s = api_check_input(source);
+  if (s != FHS_OK) return s;
+  char buf[4096] = {0};
+  FILE *f = fopen(source, "rb");
+  if (!f) return api_fail(FHS_ERR_IO, "%s: %s", source, strerror(errno));
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  const char *p = buf + strspn(buf, " \t\r\n");
+  if (n >= 8 && memcmp(buf, "FHSDATA", 8) == 0)
+    *kind = SOURCE_DATA;
+  else if (*p == '{' && strstr(p, "\"fhesynth-budget\""))
+    *kind = SOURCE_LEDGER;
+  else
+    *kind = SOURCE_TABLE;
+  return FHS_OK;
+}
+
+/* The dataset id in a DATA.fhe header (the one its ledger is named after). */
+static fhs_status data_id(const char *path, uint8_t id[FHS_DATASET_ID_BYTES]) {
+  fhs_error err = {{0}};
+  fhs_data_reader *r = fhs_data_open(path, &err);
+  if (!r) return api_fail_err(&err);
+  memcpy(id, fhs_data_header_of(r)->dataset_id, FHS_DATASET_ID_BYTES);
+  fhs_data_close(r);
+  static const uint8_t zero[FHS_DATASET_ID_BYTES];
+  if (memcmp(id, zero, sizeof zero) == 0)
+    return api_fail(FHS_ERR_DATA, "%s: has no dataset id (encrypted without one): give the input or --ledger", path);
+  return FHS_OK;
+}
+
+/* Finds the ledger path (malloc'ed) and the dataset id (hex, "" when unknown) of source. */
+static fhs_status locate(const char *source, const char *ledger, char **path, char hex[FHS_DP_DATASET_ID_HEX + 1]) {
+  hex[0] = 0;
+  if (!source) {
+    if (!ledger) return api_fail(FHS_ERR_INVALID, "budget: give an input, a DATA.fhe or a ledger path");
+    return api_ledger_path(NULL, ledger, path);
+  }
+  source_kind kind = SOURCE_LEDGER;
+  fhs_status s = source_kind_of(source, &kind);
+  if (s != FHS_OK) return s;
+  if (kind == SOURCE_LEDGER) {
+    if (ledger) return api_fail(FHS_ERR_INVALID, "budget: %s is a ledger itself; do not give another", source);
+    return api_ledger_path(NULL, source, path);
+  }
+  uint8_t id[FHS_DATASET_ID_BYTES];
+  s = kind == SOURCE_DATA ? data_id(source, id) : api_dataset_id(source, id);
+  if (s != FHS_OK) return s;
+  id_hex(id, hex);
+  return api_ledger_path(id, ledger, path);
+}
+
+static void budget_clear(fhs_budget *b) {
+  fhs_dp_ledger_entries_free(b->entries, b->n);
+  b->entries = NULL;
+  b->n = 0;
+}
+
+static fhs_status budget_load(fhs_budget *b) {
+  budget_clear(b);
+  fhs_error err = {{0}};
+  if (fhs_dp_ledger_read(b->path, b->id[0] ? b->id : NULL, &b->sum, &b->entries, &b->n, &err) != 0)
+    return ledger_fail(b->path, &err);
+  return FHS_OK;
+}
+
+void fhs_budget_free(fhs_budget *b) {
+  if (!b) return;
+  budget_clear(b);
+  free(b->path);
+  free(b);
+}
+
+/* create: 0 = open only, else create first with the cap (epsilon, delta). */
+static fhs_status budget_open(const char *source, const char *ledger, int create, double epsilon, double delta,
+                              fhs_budget **out) {
+  if (!out) return api_fail(FHS_ERR_INVALID, "budget: no output handle");
+  *out = NULL;
+  fhs_budget *b = calloc(1, sizeof *b);
+  if (!b) return api_fail(FHS_ERR_NOMEM, "out of memory");
+  fhs_status s = locate(source, ledger, &b->path, b->id);
+  if (s == FHS_OK && create && !b->id[0])
+    s = api_fail(FHS_ERR_INVALID, "budget: creating a ledger needs its dataset: an input table or DATA.fhe");
+  if (s == FHS_OK && create) {
+    fhs_error err = {{0}};
+    const fhs_dp_cap cap = {epsilon, delta};
+    if (fhs_dp_ledger_create(b->path, b->id, &cap, &err) != 0)
+      s = strstr(err.msg, "a cap needs") ? api_fail(FHS_ERR_INVALID, "%s", err.msg) : ledger_fail(b->path, &err);
+  }
+  if (s == FHS_OK) s = budget_load(b);
+  if (s != FHS_OK) {
+    fhs_budget_free(b);
+    return s;
+  }
+  *out = b;
+  return FHS_OK;
+}
+
+fhs_status fhs_budget_open(const char *source, const char *ledger, fhs_budget **out) {
+  return budget_open(source, ledger, 0, 0, 0, out);
+}
+
+fhs_status fhs_budget_create(const char *source, const char *ledger, double epsilon, double delta,
+                             fhs_budget **out) {
+  return budget_open(source, ledger, 1, epsilon, delta, out);
+}
+
+const char *fhs_budget_path(const fhs_budget *b) { return b ? b->path : NULL; }
+
+void fhs_budget_get_summary(const fhs_budget *b, fhs_budget_summary *out) {
+  if (!b || !out) {
+    if (out) *out = (fhs_budget_summary){0};
+    return;
+  }
+  const fhs_dp_ledger_summary *s = &b->sum;
+  double left = s->epsilon_cap - s->epsilon_spent;
+  *out = (fhs_budget_summary){s->epsilon_cap, s->delta_cap, s->rho_cap, s->rho_spent, s->delta_approx_spent,
+                              s->epsilon_spent, s->unbounded || !(left > 0) ? 0 : left, s->unbounded,
+                              s->unbounded_since, s->epoch_releases, s->entries};
+}
+
+size_t fhs_budget_entry_count(const fhs_budget *b) { return b ? b->n : 0; }
+
+fhs_status fhs_budget_get_entry(const fhs_budget *b, size_t i, fhs_budget_entry *out) {
+  if (!b || !out || i >= b->n) return api_fail(FHS_ERR_INVALID, "budget: no entry %zu", i);
+  const fhs_dp_ledger_entry *e = &b->entries[i];
+  *out = (fhs_budget_entry){e->time, fhs_dp_kind_name(e->kind), e->label, e->epsilon, e->delta,
+                            e->rho, e->delta_approx, e->current_epoch};
+  return FHS_OK;
+}
+
+fhs_status fhs_budget_reset(fhs_budget *b, const char *label) {
+  if (!b) return api_fail(FHS_ERR_INVALID, "budget: no ledger");
+  fhs_error err = {{0}};
+  if (fhs_dp_ledger_reset(b->path, b->id[0] ? b->id : NULL, label, &err) != 0) return ledger_fail(b->path, &err);
+  return budget_load(b);
+}
+
+/* ---------- JSON view (CLI --json, dashboards) ---------- */
+
+static json_t *real_or_null(double v) { return isfinite(v) ? json_real(v) : json_null(); }
+
+static json_t *summary_json(const fhs_budget *b) {
+  fhs_budget_summary s;
+  fhs_budget_get_summary(b, &s);
+  return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:s?, s:I, s:I}", "epsilon_cap",
+                   real_or_null(s.epsilon_cap), "delta_cap", real_or_null(s.delta_cap), "rho_cap",
+                   real_or_null(s.rho_cap), "rho_spent", real_or_null(s.rho_spent), "delta_approx_spent",
+                   real_or_null(s.delta_approx_spent), "epsilon_spent", real_or_null(s.epsilon_spent),
+                   "epsilon_left", real_or_null(s.epsilon_left), "unbounded", s.unbounded, "unbounded_since",
+                   s.unbounded ? s.unbounded_since : NULL, "epoch_releases", (json_int_t)s.epoch_releases,
+                   "entries", (json_int_t)s.entries);
+}
+
+static json_t *entry_json(const fhs_budget *b, size_t i) {
+  fhs_budget_entry e;
+  fhs_budget_get_entry(b, i, &e);
+  return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:b}", "time", e.time, "kind", e.kind, "label", e.label,
+                   "epsilon", real_or_null(e.epsilon), "delta", real_or_null(e.delta), "rho", real_or_null(e.rho),
+                   "delta_approx", real_or_null(e.delta_approx), "current_epoch", e.current_epoch);
+}
+
+fhs_status fhs_budget_json(const fhs_budget *b, char **text) {
+  if (!b || !text) return api_fail(FHS_ERR_INVALID, "budget: no ledger or no output");
+  json_t *entries = json_array();
+  for (size_t i = 0; entries && i < b->n; i++)
+    if (json_array_append_new(entries, entry_json(b, i)) < 0) {
+      json_decref(entries);
+      entries = NULL;
+    }
+  json_t *root = entries ? json_pack("{s:s, s:o, s:o}", "ledger", b->path, "summary", summary_json(b), "entries",
+                                     entries)
+                         : NULL;
+  *text = root ? json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) : NULL;
+  json_decref(root);
+  return *text ? FHS_OK : api_fail(FHS_ERR_NOMEM, "out of memory");
 }

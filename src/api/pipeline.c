@@ -8,8 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sodium.h>
 
 #include "api_internal.h"
+#include "discover.h"
 #include "dp.h"
 #include "rows.h"
 
@@ -55,16 +57,86 @@ static char *temp_beside(const char *target) {
   return path;
 }
 
-static int encrypt_rows(const char *input, const fhs_schema *schema, const fhs_secret_key *sk, const char *out,
-                        const fhs_encrypt_options *o, uint64_t *rows, fhs_error *err) {
+static int encrypt_rows(const char *input, const fhs_schema *schema, const fhs_secret_key *sk,
+                        const uint8_t *dataset_id, const char *out, const fhs_encrypt_options *o, uint64_t *rows,
+                        fhs_error *err) {
   fhs_rows *src = fhs_rows_open(input, err);
   if (!src) return -1;
   fhs_encoder *enc = fhs_encoder_create_rows(schema, src, sk->ctx->n, err);
-  int rc = enc ? fhs_data_encrypt(enc, schema, sk, out, schema->rows, o->progress, o->progress_user, err) : -1;
+  int rc = enc ? fhs_data_encrypt(enc, schema, sk, dataset_id, out, 0, o->progress, o->progress_user, err) : -1;
   if (rc == 0) *rows = fhs_encoder_rows(enc);
   fhs_encoder_free(enc);
   fhs_rows_close(src);
   return rc;
+}
+
+fhs_status fhs_rho_from_epsilon(double epsilon, double delta, double *rho) {
+  fhs_error err = {{0}};
+  if (!rho) return api_fail(FHS_ERR_INVALID, "privacy: no output");
+  return fhs_dp_rho_from_epsilon(epsilon, delta, rho, &err) == 0 ? FHS_OK : api_fail(FHS_ERR_INVALID, "privacy: %s", err.msg);
+}
+
+fhs_status fhs_epsilon_from_rho(double rho, double delta, double *epsilon) {
+  fhs_error err = {{0}};
+  if (!epsilon) return api_fail(FHS_ERR_INVALID, "privacy: no output");
+  return fhs_dp_epsilon_from_rho(rho, delta, epsilon, &err) == 0 ? FHS_OK : api_fail(FHS_ERR_INVALID, "privacy: %s", err.msg);
+}
+
+/* Discovery's default budget: 10% of the rho of (epsilon 1, delta 1e-6), with a tenth of that
+ * delta for the label thresholds, so that a discovery and a default release compose to about
+ * epsilon 1.1. */
+#define DEFAULT_DISCOVERY_SHARE 0.1
+
+double api_discovery_default_rho(double delta_thr) {
+  double rho = 0;
+  fhs_error e = {{0}};
+  if (fhs_dp_rho_from_epsilon(1.0, FHS_DEFAULT_DELTA - delta_thr, &rho, &e) != 0) return 0;
+  return DEFAULT_DISCOVERY_SHARE * rho;
+}
+
+/* The exact schema: the old behaviour. It spends nothing from the ledger (it stays with the
+ * owner); every release that uses it is marked not DP in its manifest, and releases of the same
+ * data under another domain stay DP. */
+static fhs_status exact_schema(const char *input, const fhs_encrypt_options *o, fhs_schema *schema) {
+  fprintf(stderr,
+          "fhesynth: warning: unsafe-exact-schema: the domain of %s is taken from the exact data (exact bounds, every "
+          "label): releases that use it are not differentially private\n",
+          input);
+  fhs_infer_options io = fhs_infer_defaults();
+  io.bins = o->bins;
+  fhs_error err = {{0}};
+  return fhs_schema_infer(input, &io, schema, &err) == 0 ? FHS_OK : api_fail_err(&err);
+}
+
+/* DP domain discovery, charged to the ledger before the data is read. */
+static fhs_status dp_schema(const char *input, const fhs_encrypt_options *o, const uint8_t *id, const char *ledger,
+                            fhs_schema *schema) {
+  double dthr = o->discovery_delta > 0 ? o->discovery_delta : FHS_DEFAULT_DELTA / 10;
+  double rho = o->discovery_rho > 0 ? o->discovery_rho : api_discovery_default_rho(dthr);
+  if (!(dthr < 0.01) || !(rho > 0) || !isfinite(rho))
+    return api_fail(FHS_ERR_INVALID, "encrypt: discovery budget rho %g, delta %g is not usable", rho, dthr);
+  /* reported as one (epsilon, delta) release: the thresholds take a tenth of delta */
+  double eps = 0;
+  fhs_error err = {{0}};
+  if (fhs_dp_epsilon_from_rho(rho, 9 * dthr, &eps, &err) != 0) return api_fail_err(&err);
+  api_release r = {"discovery", "DP domain discovery (schema)", eps, 10 * dthr, rho, dthr, 0};
+  fhs_status s = api_ledger_charge(ledger, id, 0, 0, &r);
+  if (s != FHS_OK) return s;
+  if (api_discover_schema(input, rho, dthr, o->bins, FHS_INFER_DEFAULT_MAX_CATEGORIES, schema, &err) != 0)
+    return api_fail_err(&err);
+  return FHS_OK;
+}
+
+/* The schema to encrypt with: the user's public one, else learnt (DP, or exact when asked). */
+static fhs_status choose_schema(const char *input, const fhs_encrypt_options *o, const uint8_t *id, fhs_schema *schema) {
+  fhs_error err = {{0}};
+  if (o->schema) return fhs_schema_read(o->schema, schema, &err) == 0 ? FHS_OK : api_fail_err(&err);
+  char *ledger = NULL;
+  fhs_status s = api_ledger_path(id, o->ledger, &ledger);
+  if (s == FHS_OK)
+    s = o->unsafe_exact_schema ? exact_schema(input, o, schema) : dp_schema(input, o, id, ledger, schema);
+  free(ledger);
+  return s;
 }
 
 fhs_status fhs_dataset_encrypt(const char *input, const fhs_keys *keys, const char *out,
@@ -75,36 +147,35 @@ fhs_status fhs_dataset_encrypt(const char *input, const fhs_keys *keys, const ch
   if (out_ds) *out_ds = NULL;
   if (!keys || !keys->has_secret) return api_fail(FHS_ERR_KEY, "encrypt: needs the owner's key directory (secret key)");
   if (opts->bins < 1 || opts->bins > 1024) return api_fail(FHS_ERR_INVALID, "encrypt: bins must be 1..1024 (got %zu)", opts->bins);
+  if (opts->schema && opts->unsafe_exact_schema)
+    return api_fail(FHS_ERR_INVALID, "encrypt: a given schema and unsafe_exact_schema exclude each other");
   fhs_status s = api_check_input(input);
   if (s == FHS_OK) s = api_check_output(out);
   if (s == FHS_OK && opts->schema) s = api_check_input(opts->schema);
-  if (s != FHS_OK) return s;
-  fhs_error err = {{0}};
+  char *schema_out = NULL;
+  if (s == FHS_OK && !opts->schema) {
+    schema_out = opts->schema_out ? api_strdup(opts->schema_out) : default_schema_path(out);
+    if (!schema_out) s = api_fail(FHS_ERR_NOMEM, "out of memory");
+    else s = api_check_output(schema_out);
+  }
+  uint8_t id[FHS_DATASET_ID_BYTES];
+  if (s == FHS_OK) s = api_dataset_id(opts->dataset_of ? opts->dataset_of : input, id);
   fhs_schema schema;
   memset(&schema, 0, sizeof schema);
-  char *schema_out = NULL;
-  int rc;
-  if (opts->schema) {
-    rc = fhs_schema_read(opts->schema, &schema, &err);
-  } else {
-    fhs_infer_options io = fhs_infer_defaults();
-    io.bins = opts->bins;
-    rc = fhs_schema_infer(input, &io, &schema, &err);
-    schema_out = opts->schema_out ? api_strdup(opts->schema_out) : default_schema_path(out);
-    if (rc == 0 && !schema_out) rc = fhs_error_set(&err, "out of memory");
-  }
-  if (rc == 0 && schema_out && api_check_output(schema_out) != FHS_OK) {
-    fhs_schema_free(&schema);
+  if (s == FHS_OK) s = choose_schema(input, opts, id, &schema);
+  if (s != FHS_OK) {
     free(schema_out);
-    return FHS_ERR_IO;
+    return s;
   }
   /* DATA.fhe and its schema belong together: the data goes to a temporary name beside out and
    * replaces out only once the schema is written too; a failure leaves both old files as they
    * were */
+  fhs_error err = {{0}};
+  int rc = 0;
   uint64_t rows = 0;
-  char *tmp = rc == 0 ? temp_beside(out) : NULL;
-  if (rc == 0 && !tmp) rc = fhs_error_set(&err, "%s: cannot create a file in its directory", out);
-  if (rc == 0) rc = encrypt_rows(input, &schema, &keys->sk, tmp, opts, &rows, &err);
+  char *tmp = temp_beside(out);
+  if (!tmp) rc = fhs_error_set(&err, "%s: cannot create a file in its directory", out);
+  if (rc == 0) rc = encrypt_rows(input, &schema, &keys->sk, id, tmp, opts, &rows, &err);
   if (rc == 0 && schema_out) rc = fhs_schema_write(&schema, schema_out, &err);
   if (rc == 0 && rename(tmp, out) != 0) rc = fhs_error_set(&err, "%s: cannot rename into place: %s", out, strerror(errno));
   if (tmp && rc != 0) unlink(tmp);
@@ -271,32 +342,83 @@ static int copy_marginals(const fhs_marginal_set *in, fhs_marginal_set *out, fhs
   return 0;
 }
 
-static int release(const fhs_keys *keys, const fhs_decrypt_options *o, const char *stats_path, const char *out_json,
+/* What the schema's own discovery spent (0 for a public or exact schema). */
+static void schema_cost(const fhs_schema *schema, double *rho, double *delta) {
+  *rho = *delta = 0;
+  if (schema->origin == FHS_ORIGIN_DP) {
+    *rho = schema->dp_rho;
+    *delta = schema->dp_delta;
+  }
+}
+
+/* The ledger of the dataset the statistics came from; with the input at hand, the dataset id
+ * the server returned is checked too (a server could relabel another dataset's results). */
+static int ledger_of(const fhs_decrypt_options *o, const fhs_stats_info *info, const char *stats_path, char **ledger,
+                     fhs_error *err) {
+  const char *of = o->dataset_of ? o->dataset_of : o->verify_input;
+  if (of) {
+    uint8_t id[FHS_DATASET_ID_BYTES];
+    if (api_dataset_id(of, id) != FHS_OK) return fhs_error_set(err, "%s", fhs_last_error());
+    if (sodium_memcmp(id, info->dataset_id, sizeof id) != 0)
+      return fhs_error_set(err, "%s: computed from another dataset than %s: nothing released", stats_path, of);
+  }
+  if (api_ledger_path(info->dataset_id, o->ledger, ledger) != FHS_OK) return fhs_error_set(err, "%s", fhs_last_error());
+  return 0;
+}
+
+static int charge(const char *ledger, const fhs_stats_info *info, const fhs_decrypt_options *o, const api_release *r,
+                  fhs_error *err) {
+  return api_ledger_charge(ledger, info->dataset_id, o->budget, 0, r) == FHS_OK ? 0 : fhs_error_set(err, "%s", fhs_last_error());
+}
+
+static int release_exact(const char *ledger, const fhs_stats_info *info, const fhs_decrypt_options *o,
+                         const char *out_json, const fhs_marginal_set *exact, fhs_marginal_set *noisy, fhs_error *err) {
+  /* a privacy warning is not progress chatter: quiet does not silence it */
+  fprintf(stderr, "fhesynth: warning: no-dp: %s holds exact counts, not differentially private; keep it to yourself\n",
+          out_json);
+  api_release r = {"no-dp", "exact statistics (--no-dp)", 0, 0, 0, 0, 1};
+  if (charge(ledger, info, o, &r, err) != 0) return -1;
+  /* every decrypted table, 3-way ones included: the owner asked for exact statistics */
+  return copy_marginals(exact, noisy, err);
+}
+
+/* Noisy marginals, charged to the ledger; the set's epsilon, delta and rho then describe the
+ * whole release, the schema's discovery included. */
+static int release(const fhs_keys *keys, const fhs_decrypt_options *o, const fhs_stats_info *info,
+                   const fhs_schema *schema, const char *stats_path, const char *out_json,
                    const fhs_marginal_set *exact, fhs_marginal_set *noisy, fhs_error *err) {
+  (void)keys;
+  double delta = o->delta > 0 ? o->delta : FHS_DEFAULT_DELTA;
+  if (info->rows_padded > 0 && delta > 1.0 / (double)info->rows_padded)
+    return fhs_error_set(err, "%s: delta %g is above 1/%llu (one over the padded row count): such a delta allows "
+                         "releasing a whole row", stats_path, delta, (unsigned long long)info->rows_padded);
+  char *ledger = NULL;
+  if (ledger_of(o, info, stats_path, &ledger, err) != 0) return -1;
+  int rc;
   if (o->no_dp) {
-    /* a privacy warning is not progress chatter: quiet does not silence it */
-    fprintf(stderr, "fhesynth: warning: no-dp: %s holds exact counts, not differentially private; keep it to yourself\n",
-            out_json);
-    /* every decrypted table, 3-way ones included: the owner asked for exact statistics */
-    return copy_marginals(exact, noisy, err);
+    rc = release_exact(ledger, info, o, out_json, exact, noisy, err);
+    free(ledger);
+    return rc;
   }
-  double n = exact->rows ? (double)exact->rows : 1;
-  double delta = o->delta > 0 ? o->delta : fmin(1e-6, 1.0 / (n * n));
-  fhs_release_info info;
-  if (fhs_release_ex(exact, o->model, o->epsilon, delta, NULL, noisy, &info, err) != 0) return -1;
-  size_t ln = strlen(keys->dir) + 16;
-  char *ledger = malloc(ln), label[512];
-  if (!ledger) {
-    fhs_marginal_set_free(noisy);
-    return fhs_error_set(err, "out of memory");
+  double rho = o->rho;
+  if (!(rho > 0) && fhs_dp_rho_from_epsilon(o->epsilon, delta, &rho, err) != 0) {
+    free(ledger);
+    return -1;
   }
-  snprintf(ledger, ln, "%s/budget.json", keys->dir);
+  double eps = o->epsilon, s_rho, s_delta;
+  rc = o->epsilon > 0 ? 0 : fhs_dp_epsilon_from_rho(rho, delta, &eps, err);
+  fhs_release_info ri;
+  if (rc == 0) rc = fhs_release_rho(exact, o->model, rho, NULL, noisy, &ri, err);
+  char label[512];
   snprintf(label, sizeof label, "decrypt %.200s -> %.200s (model %s)", stats_path, out_json, o->model ? o->model : "mst");
-  struct stat st;
-  double budget = o->budget > 0 ? o->budget : (stat(ledger, &st) == 0 ? 0 : 10.0);
-  int rc = fhs_dp_ledger_charge(ledger, budget, o->epsilon, delta, info.rho, label, err);
-  free(ledger);
+  api_release r = {"marginals", label, eps, delta, rho, 0, 0};
+  if (rc == 0) rc = charge(ledger, info, o, &r, err);
+  schema_cost(schema, &s_rho, &s_delta);
+  noisy->rho = rho + s_rho;
+  noisy->delta = delta + s_delta;
+  if (rc == 0) rc = fhs_dp_epsilon_from_rho(noisy->rho, delta, &noisy->epsilon, err);
   if (rc != 0) fhs_marginal_set_free(noisy);
+  free(ledger);
   return rc;
 }
 
@@ -308,30 +430,40 @@ fhs_status fhs_encrypted_stats_decrypt(const fhs_encrypted_stats *s, const fhs_k
   if (out) *out = NULL;
   if (!s || !keys) return api_fail(FHS_ERR_INVALID, "decrypt: statistics and keys are required");
   if (!keys->has_secret || !keys->dir) return api_fail(FHS_ERR_KEY, "decrypt: needs the owner's key directory (secret key)");
-  if (!opts->no_dp && !(opts->epsilon > 0 && isfinite(opts->epsilon)))
+  if (!opts->no_dp && !(opts->epsilon > 0 && isfinite(opts->epsilon)) && !(opts->rho > 0 && isfinite(opts->rho)))
     return api_fail(FHS_ERR_INVALID, "decrypt: choose the privacy: a positive epsilon, or no_dp");
-  if (opts->no_dp && opts->epsilon > 0) return api_fail(FHS_ERR_INVALID, "decrypt: no_dp excludes epsilon");
+  if (opts->no_dp && (opts->epsilon > 0 || opts->rho > 0)) return api_fail(FHS_ERR_INVALID, "decrypt: no_dp excludes epsilon");
   if (opts->delta < 0 || opts->delta >= 1) return api_fail(FHS_ERR_INVALID, "decrypt: delta must be in (0, 1)");
   fhs_status st = api_check_input(schema_path);
   if (st == FHS_OK) st = api_check_output(out_json);
+  if (st == FHS_OK && opts->verify_input) st = api_check_input(opts->verify_input);
   if (st != FHS_OK) return st;
   fhs_error err = {{0}};
   fhs_schema schema;
   if (fhs_schema_read(schema_path, &schema, &err) != 0) return api_fail_err(&err);
+  int refuted = 0;
   fhs_count_set cs;
   fhs_marginal_set exact, noisy;
   memset(&exact, 0, sizeof exact);
   memset(&noisy, 0, sizeof noisy);
+  /* fhs_stats_decrypt refuses counts out of range or inconsistent (fhs_count_set_check); the
+   * recount compares every cell with the owner's input. Both come before release(): a result
+   * the server got wrong releases nothing and charges nothing to the ledger. */
   int rc = fhs_stats_decrypt(s->path, &keys->sk, &cs, &err);
   if (rc == 0) {
     rc = to_marginals(&cs, &schema, schema_path, s->path, &exact, &err);
+    if (rc == 0 && opts->verify_input) {
+      rc = fhs_count_set_recount(&cs, &schema, opts->verify_input, s->path, &err);
+      refuted = rc == FHS_STATS_REFUTED;
+    }
     fhs_count_set_free(&cs);
   }
-  if (rc == 0) rc = release(keys, opts, s->path, out_json, &exact, &noisy, &err);
+  if (rc == 0) rc = release(keys, opts, &s->info, &schema, s->path, out_json, &exact, &noisy, &err);
   if (rc == 0) rc = fhs_stats_json_write(&noisy, &schema, out_json, &err);
   fhs_marginal_set_free(&exact);
   fhs_marginal_set_free(&noisy);
   fhs_schema_free(&schema);
+  if (refuted) return api_fail(FHS_ERR_CORRUPT, "%s", err.msg); /* the server's result was modified */
   if (rc != 0) return api_fail_err(&err);
   return out ? fhs_noisy_stats_open(out_json, schema_path, out) : FHS_OK;
 }

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "api_internal.h"
+#include "dp.h"
 #include "io.h"
 #include "eval.h"
 #include "writers.h"
@@ -38,7 +39,7 @@ fhs_status fhs_noisy_stats_open(const char *stats_json, const char *schema, fhs_
 }
 
 const char *fhs_noisy_stats_path(const fhs_noisy_stats *s) { return s ? s->path : NULL; }
-uint64_t fhs_noisy_stats_rows(const fhs_noisy_stats *s) { return s ? s->set.rows : 0; }
+uint64_t fhs_noisy_stats_rows(const fhs_noisy_stats *s) { return s && s->set.rows > 0 ? (uint64_t)llround(s->set.rows) : 0; }
 double fhs_noisy_stats_epsilon(const fhs_noisy_stats *s) { return !s ? 0 : s->set.exact ? INFINITY : s->set.epsilon; }
 size_t fhs_noisy_stats_marginals(const fhs_noisy_stats *s) { return s ? s->set.count : 0; }
 
@@ -100,6 +101,7 @@ static int output_format_ok(const char *path) {
                  !strcasecmp(dot, ".ndjson"));
 }
 
+/* BLAKE2b-256 of the synthetic output: public data, so its hash is too. */
 static int hash_file(const char *path, char hex[65]) {
   FILE *f = fopen(path, "rb");
   if (!f) return -1;
@@ -116,45 +118,43 @@ static int hash_file(const char *path, char hex[65]) {
 
 /* Extra facts `run` adds to the manifest. */
 typedef struct {
-  const char *input;
   size_t ring;
-  const char *workdir;
 } run_facts;
 
-static json_t *file_entry(const char *path) {
-  char hex[65];
-  if (!path || hash_file(path, hex) != 0) return NULL;
-  return json_pack("{s:s, s:s}", "path", path, "blake2b_256", hex);
+/* The manifest's privacy facts: all of them public (the budget) or DP. A release is DP only
+ * when its statistics are noisy and its domain public or learnt with DP. */
+static json_t *privacy_entry(const fhs_synthesizer *m) {
+  const fhs_marginal_set *s = &m->set;
+  int dp = !s->exact && m->schema.origin != FHS_ORIGIN_EXACT;
+  json_t *priv = json_pack("{s:b, s:b, s:s}", "differentially_private", dp, "exact", s->exact, "schema",
+                           fhs_schema_origin_name(m->schema.origin));
+  json_object_set_new(priv, "epsilon", s->exact || !isfinite(s->epsilon) ? json_null() : json_real(s->epsilon));
+  json_object_set_new(priv, "delta", s->exact || !isfinite(s->delta) ? json_null() : json_real(s->delta));
+  json_object_set_new(priv, "rho", s->exact || !isfinite(s->rho) ? json_null() : json_real(s->rho));
+  if (m->schema.origin == FHS_ORIGIN_DP) json_object_set_new(priv, "schema_rho", json_real(m->schema.dp_rho));
+  json_object_set_new(priv, "neighbours", json_string("add or remove one row"));
+  return priv;
 }
 
-/* OUT.manifest.json: versions, parameters, seed, input and output hashes, privacy spent. */
+/* OUT.manifest.json, published beside the synthetic rows: versions, parameters, seed, the
+ * output's hash, privacy spent. Nothing computed from the exact data: no input or schema hash
+ * (anyone who knows all rows but one could test the last one against it), no exact count. */
 static int write_manifest(const fhs_synthesizer *m, uint64_t rows, uint64_t seed, const char *out, const run_facts *run,
                           fhs_error *err) {
   char when[32], seedtxt[24];
   time_t now = time(NULL);
   strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
   snprintf(seedtxt, sizeof seedtxt, "%llu", (unsigned long long)seed);
-  const fhs_marginal_set *s = &m->set;
-  json_t *priv = json_pack("{s:b}", "exact", s->exact);
-  json_object_set_new(priv, "epsilon", s->exact || !isfinite(s->epsilon) ? json_null() : json_real(s->epsilon));
-  json_object_set_new(priv, "delta", s->exact || !isfinite(s->delta) ? json_null() : json_real(s->delta));
-  json_object_set_new(priv, "rho", s->exact || !isfinite(s->rho) ? json_null() : json_real(s->rho));
+  json_t *priv = privacy_entry(m);
+  char hex[65];
   json_t *files = json_object();
-  json_t *e;
-  if ((e = file_entry(m->stats_path))) json_object_set_new(files, "stats", e);
-  if ((e = file_entry(m->schema_path))) json_object_set_new(files, "schema", e);
-  if ((e = file_entry(out))) json_object_set_new(files, "output", e);
-  if (run && (e = file_entry(run->input))) json_object_set_new(files, "input", e);
+  if (hash_file(out, hex) == 0) json_object_set_new(files, "output", json_pack("{s:s, s:s}", "path", out, "blake2b_256", hex));
   json_t *root = json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:o, s:o}", "format", "fhesynth-manifest",
                            "version", 1, "fhesynth_version", FHS_VERSION, "libsodium_version", sodium_version_string(),
                            "jansson_version", JANSSON_VERSION, "created", when, "command", run ? "run" : "synthesize",
                            "model", m->model_name, "seed", seedtxt, "rows", (json_int_t)rows, "privacy", priv, "files",
                            files);
-  if (root && run) {
-    json_t *p = json_pack("{s:I}", "ring_degree", (json_int_t)run->ring);
-    if (run->workdir) json_object_set_new(p, "workdir", json_string(run->workdir));
-    json_object_set_new(root, "parameters", p);
-  }
+  if (root && run) json_object_set_new(root, "parameters", json_pack("{s:I}", "ring_degree", (json_int_t)run->ring));
   char *text = root ? json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
   json_decref(root);
   if (!text) return fhs_error_set(err, "out of memory");
@@ -266,7 +266,10 @@ static void run_paths_free(run_paths *p) {
   free(p->manifest);
 }
 
-static fhs_status run_pipeline(const char *input, const fhs_run_options *o, const run_paths *p, fhs_noisy_stats **ns) {
+static fhs_status run_pipeline(const char *input, const char *whole, const fhs_run_options *o, const run_paths *p,
+                               fhs_noisy_stats **ns) {
+  /* a given schema is used where it is: p->schema is then only the learnt one's place */
+  const char *schema_path = o->schema ? o->schema : p->schema;
   fhs_keys *keys = NULL;
   fhs_dataset *ds = NULL;
   fhs_encrypted_stats *es = NULL;
@@ -286,10 +289,23 @@ static fhs_status run_pipeline(const char *input, const fhs_run_options *o, cons
   }
   free(secret);
   t0 = now_s();
+  /* one budget (epsilon, delta) for the whole release: discovery takes a share of its rho and
+   * a tenth of its delta (the label thresholds), the marginals the rest */
+  double delta = o->delta > 0 ? o->delta : 1e-6, dthr = 0, rho = 0;
+  int discover = !o->schema && !o->unsafe_exact_schema;
+  if (discover) dthr = FHS_RUN_DISCOVERY_DELTA_SHARE * delta;
+  fhs_error err = {{0}};
+  if (s == FHS_OK && fhs_dp_rho_from_epsilon(o->epsilon, delta - dthr, &rho, &err) != 0) s = api_fail_err(&err);
   fhs_encrypt_options eo;
   fhs_encrypt_options_init(&eo);
+  eo.schema = o->schema;
   eo.schema_out = p->schema;
   eo.bins = o->bins;
+  eo.unsafe_exact_schema = o->unsafe_exact_schema;
+  eo.ledger = o->ledger;
+  eo.discovery_rho = discover ? FHS_RUN_DISCOVERY_SHARE * rho : 0;
+  eo.discovery_delta = dthr;
+  eo.dataset_of = whole;
   eo.progress = o->progress;
   eo.progress_user = o->progress_user;
   if (s == FHS_OK && (s = fhs_dataset_encrypt(input, keys, p->data, &eo, &ds)) == FHS_OK) stage(o, 2, "encrypt done", t0);
@@ -303,10 +319,13 @@ static fhs_status run_pipeline(const char *input, const fhs_run_options *o, cons
   t0 = now_s();
   fhs_decrypt_options dopt;
   fhs_decrypt_options_init(&dopt);
-  dopt.epsilon = o->epsilon;
-  dopt.delta = o->delta;
+  dopt.rho = discover ? (1 - FHS_RUN_DISCOVERY_SHARE) * rho : rho;
+  dopt.delta = delta - dthr;
   dopt.model = o->model;
-  if (s == FHS_OK && (s = fhs_encrypted_stats_decrypt(es, keys, p->schema, p->stats_json, &dopt, ns)) == FHS_OK)
+  dopt.ledger = o->ledger;
+  dopt.verify_input = input;
+  dopt.dataset_of = whole;
+  if (s == FHS_OK && (s = fhs_encrypted_stats_decrypt(es, keys, schema_path, p->stats_json, &dopt, ns)) == FHS_OK)
     stage(o, 4, "decrypt with differential privacy done", t0);
   fhs_encrypted_stats_free(es);
   fhs_dataset_free(ds);
@@ -324,7 +343,10 @@ fhs_status fhs_run(const char *input, const char *out, const fhs_run_options *op
   if (opts->report && !(opts->holdout_fraction > 0 && opts->holdout_fraction < 1))
     return api_fail(FHS_ERR_INVALID, "run: the holdout fraction must be in (0, 1) (got %g)", opts->holdout_fraction);
   if (opts->report && api_check_output(opts->report) != FHS_OK) return FHS_ERR_IO;
+  if (opts->schema && opts->unsafe_exact_schema)
+    return api_fail(FHS_ERR_INVALID, "run: a given schema and unsafe_exact_schema exclude each other");
   fhs_status s = api_check_input(input);
+  if (s == FHS_OK && opts->schema) s = api_check_input(opts->schema);
   if (s == FHS_OK) s = api_check_output(out);
   if (s != FHS_OK) return s;
   run_paths p;
@@ -365,20 +387,22 @@ fhs_status fhs_run(const char *input, const char *out, const fhs_run_options *op
       s = api_fail_err(&err);
     train = p.train;
   }
-  if (s == FHS_OK) s = run_pipeline(train, opts, &p, &ns);
+  if (s == FHS_OK) s = run_pipeline(train, input, opts, &p, &ns);
   double t0 = now_s();
   uint64_t seed = opts->seed;
   if (!opts->have_seed) randombytes_buf(&seed, sizeof seed);
   if (s == FHS_OK) s = fhs_synthesizer_fit(ns, opts->model, &synth);
-  run_facts facts = {input, opts->ring_degree, p.wd};
-  if (s == FHS_OK) s = sample_to(synth, opts->rows ? opts->rows : ns->set.rows, seed, out, &facts);
+  run_facts facts = {opts->ring_degree};
+  uint64_t rows = opts->rows;
+  if (s == FHS_OK && !rows) rows = ns->set.rows >= 1 ? (uint64_t)llround(ns->set.rows) : 1; /* the noisy count */
+  if (s == FHS_OK) s = sample_to(synth, rows, seed, out, &facts);
   if (s == FHS_OK) stage(opts, 5, "synthesize done", t0);
   if (s == FHS_OK && opts->report) {
     t0 = now_s();
     fhs_evaluate_options eo;
     fhs_evaluate_options_init(&eo);
     eo.holdout = p.holdout;
-    eo.schema = p.schema;
+    eo.schema = opts->schema ? opts->schema : p.schema;
     eo.stats = p.manifest;
     eo.report = opts->report;
     s = api_evaluate(train, out, &eo, ns->set.epsilon, ns->set.delta, NULL);

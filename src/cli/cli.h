@@ -55,5 +55,7 @@ int cmd_synthesize(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_evaluate(int argc, char **argv);
+int cmd_budget(int argc, char **argv);
+int cmd_schema(int argc, char **argv);
 
 #endif

@@ -1,5 +1,5 @@
 /* fhesynth decrypt STATS.fhe --keys KEYDIR --schema SCHEMA.json --out STATS.json
- *                  (--epsilon E [--delta D] | --privacy high|medium|low | --no-dp) */
+ *                  (--epsilon E [--delta D] | --privacy high|medium|low | --no-dp) [--verify INPUT] */
 #include <getopt.h>
 #include <stdio.h>
 
@@ -9,18 +9,27 @@ static const char USAGE[] =
     "usage: fhesynth decrypt STATS.fhe --keys KEYDIR --schema SCHEMA.json --out STATS.json\n"
     "                        (--epsilon E [--delta D] | --privacy high|medium|low | --no-dp)\n"
     "                        [--model mst|independent|all2way|...] [--budget EPS] [--passphrase-file FILE]\n"
+    "                        [--verify INPUT] [--ledger PATH]\n"
     "  Owner side: decrypts the aggregates, then releases the marginals the model needs with\n"
     "  discrete Gaussian noise for (epsilon, delta)-DP (presets: high 0.3, medium 1, low 4; delta\n"
-    "  defaults to min(1e-6, 1/rows^2)). Every release is charged to KEYDIR/budget.json, which\n"
-    "  refuses one that would take the total past --budget (default 10, fixed when the ledger is\n"
-    "  created). --no-dp writes every table exactly: for the owner's own analysis only.\n";
+    "  defaults to 1e-6 and may not exceed 1/(padded rows)). Every release is charged to the\n"
+    "  dataset's privacy ledger (default: in ~/.local/share/fhesynth/ledgers, see fhesynth budget),\n"
+    "  which refuses one that would take the total past its cap (--budget, default epsilon 10 at\n"
+    "  delta 1e-6, fixed when the ledger is created). --no-dp writes every table exactly, for the\n"
+    "  owner's own analysis only; it is recorded, and the ledger then refuses DP releases until\n"
+    "  it is reset. STATS.json reports the whole release, the schema's DP discovery included.\n"
+    "  The server's result is checked first (every count in [0, padded rows], sub-marginals that\n"
+    "  add up); --verify INPUT also recounts every cell from the CSV or Parquet file the data was\n"
+    "  encrypted from. A result that fails a check is refused: nothing released, nothing charged.\n";
 
 int cmd_decrypt(int argc, char **argv) {
   static const struct option opts[] = {
       {"keys", required_argument, 0, 'k'},    {"schema", required_argument, 0, 's'}, {"out", required_argument, 0, 'o'},
       {"epsilon", required_argument, 0, 'e'}, {"delta", required_argument, 0, 'd'},  {"privacy", required_argument, 0, 'P'},
       {"no-dp", no_argument, 0, 'n'},         {"model", required_argument, 0, 'm'},  {"budget", required_argument, 0, 'B'},
-      {"passphrase-file", required_argument, 0, 'p'}, CLI_COMMON_OPTIONS,           {0, 0, 0, 0}};
+      {"passphrase-file", required_argument, 0, 'p'}, {"verify", required_argument, 0, 'V'},
+      {"ledger", required_argument, 0, 'L'},
+      CLI_COMMON_OPTIONS,                     {0, 0, 0, 0}};
   const char *keys_dir = NULL, *schema = NULL, *out = NULL, *pass = NULL;
   int have_eps = 0, have_delta = 0, c;
   fhs_decrypt_options d;
@@ -36,6 +45,8 @@ int cmd_decrypt(int argc, char **argv) {
       case 'o': out = optarg; break;
       case 'm': d.model = optarg; break;
       case 'p': pass = optarg; break;
+      case 'V': d.verify_input = optarg; break;
+      case 'L': d.ledger = optarg; break;
       case 'n': d.no_dp = 1; break;
       case 'e':
       case 'P':
@@ -72,6 +83,7 @@ int cmd_decrypt(int argc, char **argv) {
   if (s == FHS_OK) s = fhs_encrypted_stats_open(argv[optind], &es);
   if (s == FHS_OK) s = fhs_encrypted_stats_decrypt(es, keys, schema, out, &d, &ns);
   if (s == FHS_OK && !common.quiet) {
+    if (d.verify_input) fprintf(stderr, "decrypt: every count matches %s\n", d.verify_input);
     if (d.no_dp) fprintf(stderr, "decrypt: %zu exact marginals -> %s\n", fhs_noisy_stats_marginals(ns), out);
     else fprintf(stderr, "decrypt: %zu marginals released at epsilon %g -> %s\n", fhs_noisy_stats_marginals(ns),
                  fhs_noisy_stats_epsilon(ns), out);

@@ -8,12 +8,15 @@ static const char USAGE[] =
     "usage: fhesynth run INPUT.(csv|parquet) --out SYNTH.(csv|parquet|jsonl) [--rows N]\n"
     "                    [--epsilon E | --privacy high|medium|low] [--delta D] [--model M] [--seed S]\n"
     "                    [--workdir DIR] [--ring 8192|16384] [--bins K] [--report REPORT.html]\n"
-    "                    [--holdout-fraction F]\n"
-    "  keygen, encrypt, fit (on ciphertexts), decrypt (with DP: epsilon 1 by default) and synthesize,\n"
-    "  with a line per stage. Intermediate files (keys/, DATA.fhe, STATS.fhe, STATS.json,\n"
-    "  SCHEMA.json) go to --workdir (default: OUT.work/). Keys already in the work directory are\n"
-    "  reused, so its budget ledger accumulates over runs on the same data. --rows defaults to the\n"
-    "  input's row count. A manifest is written beside the output. With --report, a random\n"
+    "                    [--holdout-fraction F] [--schema PUBLIC.json | --unsafe-exact-schema]\n"
+    "                    [--ledger PATH]\n"
+    "  keygen, encrypt, fit (on ciphertexts), decrypt (with DP: epsilon 1, delta 1e-6 by default)\n"
+    "  and synthesize, with a line per stage. The domain comes from --schema (public knowledge:\n"
+    "  the best choice) or is learnt with DP from 10%% of the budget. The server's result is\n"
+    "  recounted from INPUT before anything is released. Every release is charged to the dataset's\n"
+    "  ledger (default: ~/.local/share/fhesynth/ledgers/, see fhesynth budget). Intermediate files\n"
+    "  (keys/, DATA.fhe, STATS.fhe, STATS.json, SCHEMA.json) go to --workdir (default: OUT.work/).\n"
+    "  --rows defaults to the noisy row count. A manifest is written beside the output. With --report, a random\n"
     "  --holdout-fraction (default 0.2) of the input is kept out of training and the synthetic\n"
     "  data is scored against it (fidelity, utility, privacy) in a self-contained HTML report.\n";
 
@@ -23,7 +26,8 @@ int cmd_run(int argc, char **argv) {
       {"privacy", required_argument, 0, 'P'}, {"delta", required_argument, 0, 'd'},   {"model", required_argument, 0, 'm'},
       {"seed", required_argument, 0, 'S'},    {"workdir", required_argument, 0, 'w'}, {"ring", required_argument, 0, 'R'},
       {"bins", required_argument, 0, 'b'},    {"report", required_argument, 0, 'T'},
-      {"holdout-fraction", required_argument, 0, 'F'}, CLI_COMMON_OPTIONS,
+      {"holdout-fraction", required_argument, 0, 'F'}, {"schema", required_argument, 0, 'C'},
+      {"unsafe-exact-schema", no_argument, 0, 'U'},    {"ledger", required_argument, 0, 'L'}, CLI_COMMON_OPTIONS,
       {0, 0, 0, 0}};
   const char *out = NULL;
   fhs_run_options o;
@@ -40,6 +44,9 @@ int cmd_run(int argc, char **argv) {
       case 'm': o.model = optarg; break;
       case 'w': o.workdir = optarg; break;
       case 'T': o.report = optarg; break;
+      case 'C': o.schema = optarg; break;
+      case 'U': o.unsafe_exact_schema = 1; break;
+      case 'L': o.ledger = optarg; break;
       case 'F':
         if (cli_parse_double(optarg, &o.holdout_fraction) != 0 || !(o.holdout_fraction > 0 && o.holdout_fraction < 1))
           return cli_fail(FHS_EXIT_USAGE, "run: --holdout-fraction must be in (0, 1) (got %s)", optarg);
@@ -80,6 +87,7 @@ int cmd_run(int argc, char **argv) {
   }
   if (optind + 1 != argc) return cli_fail(FHS_EXIT_USAGE, "run: expected exactly one INPUT file (see --help)");
   if (!out) return cli_fail(FHS_EXIT_USAGE, "run: --out SYNTH.(csv|parquet|jsonl) is required");
+  if (o.schema && o.unsafe_exact_schema) return cli_fail(FHS_EXIT_USAGE, "run: --schema and --unsafe-exact-schema exclude each other");
   cli_apply_common(&common);
   o.quiet = common.quiet;
   cli_progress prog;

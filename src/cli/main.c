@@ -14,6 +14,7 @@ typedef struct {
 
 static const command COMMANDS[] = {
     {"keygen", cmd_keygen, "make a key directory (secret, public and evaluation keys)"},
+    {"schema", cmd_schema, "write SCHEMA.json: public (columns, Private-PGM domain) or learnt with DP"},
     {"encrypt", cmd_encrypt, "encrypt a CSV or Parquet table into DATA.fhe (owner)"},
     {"fit", cmd_fit, "compute marginal counts on the ciphertexts into STATS.fhe (server)"},
     {"decrypt", cmd_decrypt, "decrypt STATS.fhe and release noisy marginals as STATS.json (owner)"},
@@ -21,6 +22,7 @@ static const command COMMANDS[] = {
     {"run", cmd_run, "the whole pipeline locally: keygen, encrypt, fit, decrypt, synthesize"},
     {"evaluate", cmd_evaluate, "score synthetic data for fidelity, utility and privacy; HTML report"},
     {"inspect", cmd_inspect, "say what an fhesynth file is"},
+    {"budget", cmd_budget, "show, create or reset a dataset's privacy budget ledger (owner)"},
 };
 
 static void usage(FILE *f) {

@@ -129,33 +129,154 @@ int fhs_dp_rho_from_epsilon_simple(double eps, double delta, double *rho, fhs_er
 int fhs_dp_budget_split(double rho, const double *weights, size_t n, double *sigma_out,
                         fhs_error *err);
 
+/* ---------- domain discovery (discover.c) ---------- */
+
+/* Thresholded noisy histogram (stability-based, as OpenDP's and SmartNoise's): a label is
+ * released only when count + N_Z(0, sigma^2) >= T. A label held by exactly one row (the only
+ * kind a neighbouring dataset can add or remove) then appears with probability
+ * P[Z >= T - 1] <= delta. T comes from the bound P[Z >= m] <= P[N(0, sigma^2) >= m - 1]
+ * (m >= 1), which holds because the discrete Gaussian's normaliser is >= sqrt(2 pi) sigma
+ * and each tail term exp(-x^2 / 2 sigma^2) is below the integral of the density over
+ * [x - 1, x]; so T = 1 + m with m the smallest integer >= 1 such that
+ * erfc((m - 1) / (sigma sqrt 2)) / 2 <= delta (checked with a 1e-6 relative margin against
+ * erfc's rounding). sigma^2 is the value the sampler really uses (rounded up as
+ * fhs_dp_sigma2_from_double does): more noise means a heavier tail, so the threshold is
+ * computed from it, not from the requested value. delta in (0, 1).
+ * Cost: rho = 1/(2 sigma^2) zCDP for the counts, plus delta (approximate zCDP) for the
+ * labels that exist in one neighbour only. */
+int fhs_dp_threshold(double sigma2, double delta, int64_t *threshold, fhs_error *err);
+
+/* Adds N_Z(0, sigma^2) to counts[0..n) in place (fhs_dp_noise_add) and sets keep[i] to 1
+ * when the noisy count is >= fhs_dp_threshold(sigma2, delta), else 0. *threshold (may be
+ * NULL) receives T. Only the kept labels and their noisy counts may be released. */
+int fhs_dp_threshold_histogram(const fhs_dp_rng *rng, int64_t *counts, size_t n, double sigma2,
+                               double delta, int64_t *threshold, unsigned char *keep,
+                               fhs_error *err);
+
+/* The exponential mechanism for the q-quantile (q = q_num/q_den) over m sorted candidate
+ * values c_0 < ... < c_{m-1}: below[j] = #{x : x < c_j} (non-decreasing), n the number of
+ * values. Utility u_j = -|below[j] - q n|: adding or removing one row changes below[j] by at
+ * most 1 and q n by q, in the same direction, so u has sensitivity max(q, 1 - q) <= 1.
+ * Candidate j is returned with probability proportional to exp(epsilon u_j / 2).
+ * Sampled exactly, like the synth layer's mechanism: the utility is rounded down to a
+ * multiple of 2^-10 (sensitivity stays 1), epsilon down to a multiple of 2^-20 (only cheaper),
+ * and j is drawn uniformly and accepted with probability exp(-epsilon (u_max - u_j) / 2)
+ * from fhs_dp_sample_bernoulli_exp (rational exponent; no floating-point exp). Each round
+ * accepts with probability >= 1/m. An epsilon-DP exponential mechanism is epsilon^2/8-zCDP
+ * (Cesar and Rogers 2021, bounded range): see fhs_dp_rho_expmech.
+ * Limits: 1 <= m, q_den <= 2^20, q_num <= q_den, n and below[] < 2^48, 0 < epsilon <= 1024. */
+int fhs_dp_quantile(const fhs_dp_rng *rng, const uint64_t *below, size_t m, uint64_t n,
+                    uint64_t q_num, uint64_t q_den, double epsilon, size_t *index,
+                    fhs_error *err);
+
+/* zCDP cost of an epsilon-DP exponential mechanism, epsilon^2 / 8, and its inverse. */
+double fhs_dp_rho_expmech(double epsilon);
+double fhs_dp_expmech_epsilon(double rho);
+
 /* ---------- budget ledger ---------- */
 
-/* The ledger is a JSON file next to the encrypted dataset:
- *   {"format": "fhesynth-budget", "version": 1, "epsilon_budget": 10,
- *    "releases": [{"time": "2024-05-01T12:00:00Z", "label": "...", "epsilon": 1,
- *                  "delta": 1e-06, "rho": 0.0243}]}
- * Releases compose under zCDP: the spent budget after a release is
- * fhs_dp_epsilon_from_rho(sum of every release's rho, delta of that release). */
+/* One JSON file per dataset (mode 0600), format version 2:
+ *   {"format": "fhesynth-budget", "version": 2, "dataset": "<32 hex chars>",
+ *    "cap": {"epsilon": 10, "delta": 1e-06, "rho": 1.0913},
+ *    "entries": [
+ *      {"time": "2024-05-01T12:00:00Z", "kind": "marginals", "label": "...", "epsilon": 1,
+ *       "delta": 1e-06, "rho": 0.0243, "delta_approx": 0},
+ *      {"time": "...", "kind": "no-dp", "label": "...", "epsilon": null, "delta": null,
+ *       "rho": null, "delta_approx": null},
+ *      {"time": "...", "kind": "reset", "label": "..."}]}
+ * The cap (epsilon_cap, delta_cap) is fixed when the ledger is created; rho is
+ * fhs_dp_rho_from_epsilon of it, kept so a reader sees the zCDP budget (a stored rho that does
+ * not match is treated as tampering). An epoch is the run of entries after the last "reset";
+ * only the current epoch counts. A DP release is accepted when
+ *   - its own delta <= delta_cap (a larger delta would buy a smaller epsilon: the bypass),
+ *   - no "no-dp" entry is in the epoch (an exact release has no finite cost),
+ *   - with R = sum of rho and A = sum of delta_approx over the epoch plus this release,
+ *     A < delta_cap and fhs_dp_epsilon_from_rho(R, delta_cap - A) <= epsilon_cap.
+ * Writers hold an exclusive flock on PATH.lock (the ledger itself is replaced by rename) and
+ * write atomically, so concurrent processes never compose past the cap. A corrupt, truncated
+ * or version-1 file is an error and is never rewritten. */
 
-/* Charges one release: refuses (-1, ledger unchanged, message like
- * "keys/budget.json: this release (epsilon 2) would bring the total to 11 > budget 10") when
- * the composed total would exceed the budget; otherwise appends the release atomically (temp
- * file in the same directory, fsync, rename) under an exclusive lock on PATH.lock, so two
- * concurrent charges cannot both pass. A missing ledger is created with total_epsilon_budget;
- * an existing one keeps its recorded budget, and total_epsilon_budget must then be 0 (use
- * the recorded one) or equal to it. A corrupt ledger is an error, never reset. eps is this
- * release's own epsilon at its delta (reported and recorded), rho its zCDP cost. */
-int fhs_dp_ledger_charge(const char *path, double total_epsilon_budget, double eps,
-                         double delta, double rho, const char *label, fhs_error *err);
+#define FHS_DP_LEDGER_VERSION 2
+#define FHS_DP_DATASET_ID_HEX 32 /* characters of a dataset id (lowercase hex) */
 
-/* Reads the ledger: its budget, number of releases and summed rho. */
+typedef enum {
+  FHS_DP_KIND_DISCOVERY, /* DP domain discovery */
+  FHS_DP_KIND_MARGINALS, /* DP noisy marginals */
+  FHS_DP_KIND_NO_DP,     /* exact release: recorded, makes the epoch unbounded */
+  FHS_DP_KIND_RESET      /* starts a new epoch (only written by fhs_dp_ledger_reset) */
+} fhs_dp_kind;
+
+/* "discovery", "marginals", "no-dp", "reset"; NULL for a value outside the enum. */
+const char *fhs_dp_kind_name(fhs_dp_kind kind);
+/* The inverse; -1 for an unknown name. */
+int fhs_dp_kind_parse(const char *name, fhs_dp_kind *out);
+
+/* One release. For FHS_DP_KIND_NO_DP only label is used (the numbers are recorded as null).
+ * For DP kinds: epsilon >= 0 and delta in (0, 1) are the release's own reported guarantee,
+ * rho >= 0 its zCDP cost, delta_approx in [0, 1) an additive delta outside the zCDP bound
+ * (thresholded discovery; 0 otherwise). label is valid UTF-8 and not NULL. */
 typedef struct {
-  double epsilon_budget;
-  size_t releases;
-  double rho_total;
+  fhs_dp_kind kind;
+  const char *label;
+  double epsilon, delta;
+  double rho;
+  double delta_approx;
+} fhs_dp_release;
+
+/* The cap a caller asks for. A field > 0 must equal the ledger's (else refused); a field 0
+ * accepts the ledger's. A ledger that does not exist yet is created with this cap, its 0
+ * fields taken from dflt (NULL: both fields must then be > 0). */
+typedef struct {
+  double epsilon, delta;
+} fhs_dp_cap;
+
+/* Checks r against the ledger at path and appends it (kind discovery, marginals or no-dp);
+ * under the lock, atomically. dataset_id (32 lowercase hex) must be the ledger's: a ledger of
+ * another dataset is refused. -1 with the ledger byte for byte unchanged on refusal or error,
+ * e.g. "L.json: privacy budget exceeded: spent epsilon 9.5, with this release 10.4 > cap
+ * epsilon 10 (at delta 1e-06)". */
+int fhs_dp_ledger_record(const char *path, const char *dataset_id, const fhs_dp_cap *cap,
+                         const fhs_dp_cap *dflt, const fhs_dp_release *r, fhs_error *err);
+
+/* Creates an empty ledger with cap (both fields > 0) under the lock, so an owner can fix the
+ * budget before the first release. An existing ledger is left as it is if it has this dataset
+ * and this cap, else -1 (another dataset, or "the ledger's budget cap is ..."). */
+int fhs_dp_ledger_create(const char *path, const char *dataset_id, const fhs_dp_cap *cap,
+                         fhs_error *err);
+
+/* Appends a "reset" entry (label: why; NULL: "reset") that starts a new epoch: the sums and
+ * the unbounded flag restart, history stays. The ledger must exist; dataset_id NULL skips the
+ * dataset check. */
+int fhs_dp_ledger_reset(const char *path, const char *dataset_id, const char *label,
+                        fhs_error *err);
+
+/* The current epoch of a ledger. */
+typedef struct {
+  char dataset_id[FHS_DP_DATASET_ID_HEX + 1];
+  double epsilon_cap, delta_cap, rho_cap;
+  double rho_spent, delta_approx_spent; /* sums over the epoch's DP releases */
+  double epsilon_spent;   /* of rho_spent at delta_cap - delta_approx_spent (+inf if <= 0) */
+  int unbounded;          /* a no-dp release in the epoch: DP releases are refused */
+  char unbounded_since[32]; /* time of the first such release, "" when bounded */
+  size_t epoch_releases;  /* releases (DP and no-dp) since the last reset */
+  size_t entries;         /* every entry, resets and earlier epochs included */
 } fhs_dp_ledger_summary;
 
-int fhs_dp_ledger_read(const char *path, fhs_dp_ledger_summary *out, fhs_error *err);
+/* One entry as read back. Numbers are NAN where the file has none (no-dp, reset). */
+typedef struct {
+  char time[32];
+  fhs_dp_kind kind;
+  char *label; /* owned; fhs_dp_ledger_entries_free releases it */
+  double epsilon, delta, rho, delta_approx;
+  int current_epoch; /* after the last reset: counts against the cap now */
+} fhs_dp_ledger_entry;
+
+/* Reads and validates the ledger (no lock needed: writers replace it atomically). entries
+ * may be NULL (summary only); otherwise *entries (free with fhs_dp_ledger_entries_free) and
+ * *n receive every entry in file order. dataset_id NULL skips the dataset check. A missing
+ * file is an error ("L.json: no such file"). */
+int fhs_dp_ledger_read(const char *path, const char *dataset_id, fhs_dp_ledger_summary *out,
+                       fhs_dp_ledger_entry **entries, size_t *n, fhs_error *err);
+void fhs_dp_ledger_entries_free(fhs_dp_ledger_entry *entries, size_t n);
 
 #endif

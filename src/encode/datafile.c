@@ -15,7 +15,8 @@
 
 static const uint8_t DATA_MAGIC[8] = {'F', 'H', 'S', 'D', 'A', 'T', 'A', 0};
 static const uint8_t TRAILER_MAGIC[8] = {'F', 'H', 'S', 'D', 'E', 'N', 'D', 0};
-#define FIXED_HEADER 88 /* magic 8, version 4, hash 32, key id 16, N 4, S 4, blocks 8, padded 8, cols 4 */
+#define FIXED_HEADER 104 /* magic 8, version 4, hash 32, key id 16, N 4, S 4, blocks 8, padded 8, cols 4,
+                          dataset id 16 */
 #define TRAILER_BYTES 40
 
 struct fhs_data_reader {
@@ -40,6 +41,7 @@ static void header_encode(const fhs_data_header *h, uint8_t *buf) {
   fhs_put_u64(buf + 68, h->n_blocks);
   fhs_put_u64(buf + 76, h->rows_padded);
   fhs_put_u32(buf + 84, h->n_columns);
+  memcpy(buf + 88, h->dataset_id, FHS_DATASET_ID_LEN);
   uint8_t *p = buf + FIXED_HEADER;
   for (uint32_t c = 0; c < h->n_columns; c++, p += 4) fhs_put_u32(p, h->domain[c]);
   fhs_put_u64(p, h->record_bytes);
@@ -85,6 +87,7 @@ int fhs_data_header_parse(const uint8_t *buf, size_t len, fhs_data_header *h, co
     return fhs_error_set(err, "%s: header checksum mismatch: the file is corrupt or was modified", path);
   memcpy(h->params_hash, buf + 12, FHS_HASH_BYTES);
   memcpy(h->key_id, buf + 44, FHS_KEY_ID_BYTES);
+  memcpy(h->dataset_id, buf + 88, FHS_DATASET_ID_LEN);
   h->ring_degree = fhs_get_u32(buf + 60);
   h->block_rows = fhs_get_u32(buf + 64);
   h->n_blocks = fhs_get_u64(buf + 68);
@@ -198,7 +201,7 @@ static int finish_file(data_writer *w, const char *path, fhs_error *err) {
 }
 
 int fhs_data_encrypt(fhs_encoder *enc, const fhs_schema *schema, const fhs_secret_key *sk,
-                     const char *out_path, uint64_t expected_rows, fhs_progress_fn progress,
+                     const uint8_t dataset_id[FHS_DATASET_ID_LEN], const char *out_path, uint64_t expected_rows, fhs_progress_fn progress,
                      void *progress_user, fhs_error *err) {
   const fhs_context *ctx = sk->ctx;
   data_writer w;
@@ -209,6 +212,7 @@ int fhs_data_encrypt(fhs_encoder *enc, const fhs_schema *schema, const fhs_secre
   for (size_t c = 0; c < schema->n_columns; c++) w.h.domain[c] = (uint32_t)fhs_schema_domain_size(&schema->columns[c]);
   memcpy(w.h.params_hash, ctx->hash, FHS_HASH_BYTES);
   memcpy(w.h.key_id, sk->key_id, FHS_KEY_ID_BYTES);
+  if (dataset_id) memcpy(w.h.dataset_id, dataset_id, FHS_DATASET_ID_LEN);
   w.h.ring_degree = (uint32_t)ctx->n;
   w.h.block_rows = (uint32_t)ctx->n;
   if (derive_offsets(&w.h) != 0) {

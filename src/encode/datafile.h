@@ -1,6 +1,6 @@
 /* DATA.fhe: the encrypted dataset, made by the owner and read by the server.
  *
- * Layout: a header (magic "FHSDATA\0", version, parameter hash, key id, ring degree, rows per
+ * Layout: a header (magic "FHSDATA\0", version, parameter hash, key id, dataset id, ring degree, rows per
  * block, block count, rows rounded up to a block, column count, each column's domain size, and
  * a BLAKE2b-256 checksum of the header), then for every block, column and value one seeded
  * ciphertext record (fixed size, each with its own checksum) holding the indicator vector of
@@ -18,11 +18,15 @@
 #include "encode.h"
 #include "fhe.h"
 
-#define FHS_DATA_VERSION 1
+#define FHS_DATA_VERSION 2
+/* The owner's dataset id: a keyed hash of the input (the key never leaves the owner), naming
+ * the dataset's privacy ledger; the server sees only an opaque value. */
+#define FHS_DATASET_ID_LEN 16
 
 typedef struct {
   uint8_t params_hash[FHS_HASH_BYTES];
   uint8_t key_id[FHS_KEY_ID_BYTES];
+  uint8_t dataset_id[FHS_DATASET_ID_LEN];
   uint32_t ring_degree;
   uint32_t block_rows;
   uint64_t n_blocks;
@@ -39,10 +43,10 @@ typedef struct {
 typedef void (*fhs_progress_fn)(void *user, uint64_t done, uint64_t total);
 
 /* Encrypts every block the encoder yields with the secret key (seeded symmetric encryption:
- * half the size of public-key ciphertexts) into out_path, written atomically. expected_rows
- * (may be 0) only scales the progress bar. */
+ * half the size of public-key ciphertexts) into out_path, written atomically. dataset_id may
+ * be NULL (all zero). expected_rows (may be 0) only scales the progress bar. */
 int fhs_data_encrypt(fhs_encoder *enc, const fhs_schema *schema, const fhs_secret_key *sk,
-                     const char *out_path, uint64_t expected_rows, fhs_progress_fn progress,
+                     const uint8_t dataset_id[FHS_DATASET_ID_LEN], const char *out_path, uint64_t expected_rows, fhs_progress_fn progress,
                      void *progress_user, fhs_error *err);
 
 typedef struct fhs_data_reader fhs_data_reader;

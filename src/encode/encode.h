@@ -13,7 +13,37 @@
  *   FHS_INFER_SAMPLE numeric values, at most max_categories + 1 distinct labels).
  * - The encoder streams the input and hands out blocks of S rows: for each column one uint16
  *   domain index per row. Any value the schema cannot place is an error naming file, line and
- *   column; nothing is clamped or guessed.
+ *   column, unless the column carries an encoding policy (below); nothing is guessed.
+ *
+ * Origin (SCHEMA.json "origin"; DESIGN sections 2 and 6):
+ * - "public": the user states the domain as public knowledge (hand-written, `fhesynth schema
+ *   --columns/--domain`). A file without "origin" reads as "public": a schema someone wrote
+ *   down is what they claim to know without looking at the private rows.
+ * - "dp": learnt from the data with differential privacy (api_discover_schema); the file then
+ *   holds "dp": {"rho": R, "delta": D}, the zCDP cost and the thresholding delta discovery
+ *   spent, so an auditor sees what the domain cost.
+ * - "exact": learnt from the data without privacy (fhs_schema_infer, --unsafe-exact-schema).
+ *   This is the zero value of fhs_schema_origin on purpose: a schema built in memory without
+ *   saying where it came from is treated as data-derived, the unsafe side.
+ * - There is no row count: SCHEMA.json used to hold "rows": n, an exact n that is private
+ *   (add/remove-one-row neighbours). A file with "rows" is refused with a message saying to
+ *   delete the key.
+ *
+ * Encoding policies (optional per column; when absent the strict rules above hold). They let
+ * a DP or public domain encode every row of data it was not fitted to exactly:
+ * - "clamp": true (numeric/datetime): a value below bins[0] encodes as bin 0, one above the
+ *   last edge as the last bin, instead of an error.
+ * - "other": "LABEL" (categorical): a label not in "categories" encodes as LABEL, which must
+ *   itself be one of the categories (DP discovery names it "(other)").
+ * - "fallback": K (any column): a domain index 0 <= K < domain size used for any field the
+ *   rules above still cannot place: an empty field when "missing" is false, a field that does
+ *   not parse as a number or date, a value outside the bins without clamp, an unknown label
+ *   without "other". DP discovery sets K to the missing index when missing is true, else to
+ *   the "(other)" category, else to the largest noisy category, or for numbers to the bin that
+ *   holds the DP median. An empty field with "missing": true is always the missing index.
+ * Order of the rules for one field: empty -> missing index, else fallback; numeric/datetime
+ * -> parse (else fallback) -> bin (outside: clamp, else fallback); categorical -> label, else
+ * other, else fallback. Without the applicable policy, each "else" is an error as before.
  *
  * Inference rules (see infer.c and bins.c for the reasoning):
  * - Type: numeric when every non-empty field is a finite decimal number; datetime when every
@@ -66,13 +96,29 @@ typedef struct {
   char **categories;   /* categorical: unique non-empty labels, in domain order */
   size_t n_categories;
   bool missing;        /* an empty field is a value: the last index of the domain */
+  /* encoding policies (see the top of this file); all off in a zeroed column */
+  bool clamp;          /* numeric/datetime: out-of-range values go to the end bins */
+  char *other;         /* categorical: unknown labels encode as this category, or NULL */
+  bool has_fallback;   /* fallback below is set */
+  size_t fallback;     /* index for fields nothing else places, < domain size */
 } fhs_column;
 
+/* Where a schema's domain comes from. EXACT is zero: unknown means data-derived. */
+typedef enum { FHS_ORIGIN_EXACT = 0, FHS_ORIGIN_PUBLIC = 1, FHS_ORIGIN_DP = 2 } fhs_schema_origin;
+
 typedef struct {
-  uint64_t rows; /* rows of the data the schema was inferred from (informational) */
+  /* In memory only, never written or read: fhs_schema_infer still sets it and pipeline.c
+   * passes it as a progress hint. TODO(lead): drop with those two uses. */
+  uint64_t rows;
+  fhs_schema_origin origin;
+  double dp_rho;   /* origin DP: zCDP rho discovery spent */
+  double dp_delta; /* origin DP: delta of the thresholds (approximate zCDP part) */
   size_t n_columns;
   fhs_column *columns;
 } fhs_schema;
+
+/* "public", "dp", "exact". */
+const char *fhs_schema_origin_name(fhs_schema_origin o);
 
 /* Domain size: len(bins) - 1 or len(categories), plus 1 when missing. */
 size_t fhs_schema_domain_size(const fhs_column *col);

@@ -24,6 +24,15 @@ const char *fhs_col_type_name(fhs_col_type t) {
   return "?";
 }
 
+const char *fhs_schema_origin_name(fhs_schema_origin o) {
+  switch (o) {
+    case FHS_ORIGIN_EXACT: return "exact";
+    case FHS_ORIGIN_PUBLIC: return "public";
+    case FHS_ORIGIN_DP: return "dp";
+  }
+  return "?";
+}
+
 long fhs_schema_find(const fhs_schema *s, const char *name) {
   for (size_t i = 0; i < s->n_columns; i++)
     if (strcmp(s->columns[i].name, name) == 0) return (long)i;
@@ -37,6 +46,7 @@ void fhs_schema_free(fhs_schema *s) {
     free(c->bins);
     for (size_t k = 0; k < c->n_categories; k++) free(c->categories[k]);
     free(c->categories);
+    free(c->other);
   }
   free(s->columns);
   memset(s, 0, sizeof *s);
@@ -102,8 +112,44 @@ static int check_categories(const fhs_column *c, const char *where, size_t i, co
   return rc;
 }
 
+/* The encoding policies must make sense for the column (encode.h, top comment). */
+static int check_policies(const fhs_column *c, const char *where, size_t i, const char *name,
+                          fhs_error *err) {
+  if (c->clamp && c->type == FHS_COL_CATEGORICAL)
+    return fhs_error_set(err, "%s: column %zu (\"%s\"): \"clamp\" applies to numeric and datetime columns only",
+                         where, i + 1, name);
+  if (c->other) {
+    if (c->type != FHS_COL_CATEGORICAL)
+      return fhs_error_set(err, "%s: column %zu (\"%s\"): \"other\" applies to categorical columns only",
+                           where, i + 1, name);
+    bool found = false;
+    for (size_t k = 0; k < c->n_categories && !found; k++) found = strcmp(c->categories[k], c->other) == 0;
+    if (!found) {
+      char q[96];
+      fhs_enc_quote(c->other, strlen(c->other), q, sizeof q);
+      return fhs_error_set(err, "%s: column %zu (\"%s\"): \"other\" names \"%s\", which is not one of its categories",
+                           where, i + 1, name, q);
+    }
+  }
+  size_t d = fhs_schema_domain_size(c);
+  if (c->has_fallback && c->fallback >= d)
+    return fhs_error_set(err, "%s: column %zu (\"%s\"): \"fallback\" %zu is outside the domain 0..%zu", where,
+                         i + 1, name, c->fallback, d ? d - 1 : 0);
+  return 0;
+}
+
+static int check_origin(const fhs_schema *s, const char *where, fhs_error *err) {
+  if (s->origin != FHS_ORIGIN_EXACT && s->origin != FHS_ORIGIN_PUBLIC && s->origin != FHS_ORIGIN_DP)
+    return fhs_error_set(err, "%s: unknown schema origin", where);
+  if (s->origin == FHS_ORIGIN_DP &&
+      !(isfinite(s->dp_rho) && s->dp_rho >= 0 && isfinite(s->dp_delta) && s->dp_delta >= 0 && s->dp_delta < 1))
+    return fhs_error_set(err, "%s: \"dp\" needs rho >= 0 and 0 <= delta < 1", where);
+  return 0;
+}
+
 int fhs_schema_validate(const fhs_schema *s, const char *where, fhs_error *err) {
   if (s->n_columns == 0) return fhs_error_set(err, "%s: the schema has no columns", where);
+  if (check_origin(s, where, err)) return -1;
   fhs_strmap names;
   if (fhs_strmap_init(&names, s->n_columns)) return fhs_error_set(err, "%s: out of memory", where);
   int rc = 0;
@@ -135,6 +181,8 @@ int fhs_schema_validate(const fhs_schema *s, const char *where, fhs_error *err) 
       else if (d > FHS_DOMAIN_MAX)
         rc = fhs_error_set(err, "%s: column %zu (\"%s\"): domain of %zu values exceeds %u", where,
                            i + 1, name, d, FHS_DOMAIN_MAX);
+      else
+        rc = check_policies(c, where, i, name, err);
     }
   }
   fhs_strmap_free(&names);

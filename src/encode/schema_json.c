@@ -52,15 +52,29 @@ static void put_column(FILE *f, const fhs_column *c) {
       fprintf(f, "%s%s", k ? ", " : "", num);
     }
   }
-  fprintf(f, "], \"missing\": %s}", c->missing ? "true" : "false");
+  fprintf(f, "], \"missing\": %s", c->missing ? "true" : "false");
+  if (c->clamp) fputs(", \"clamp\": true", f);
+  if (c->other) {
+    fputs(", \"other\": ", f);
+    put_string(f, c->other);
+  }
+  if (c->has_fallback) fprintf(f, ", \"fallback\": %zu", c->fallback);
+  fputc('}', f);
 }
 
 int fhs_schema_write(const fhs_schema *s, const char *path, fhs_error *err) {
   if (fhs_schema_validate(s, path, err)) return -1;
   fhs_atomic_file af;
   if (fhs_atomic_open(&af, path, err)) return -1;
-  fprintf(af.fp, "{\"format\": \"%s\", \"version\": %d, \"rows\": %llu, \"columns\": [\n",
-          FHS_SCHEMA_FORMAT, FHS_SCHEMA_VERSION, (unsigned long long)s->rows);
+  fprintf(af.fp, "{\"format\": \"%s\", \"version\": %d, \"origin\": \"%s\", ", FHS_SCHEMA_FORMAT,
+          FHS_SCHEMA_VERSION, fhs_schema_origin_name(s->origin));
+  if (s->origin == FHS_ORIGIN_DP) {
+    char rho[40], delta[40];
+    fhs_enc_format_double(s->dp_rho, rho, sizeof rho);
+    fhs_enc_format_double(s->dp_delta, delta, sizeof delta);
+    fprintf(af.fp, "\"dp\": {\"rho\": %s, \"delta\": %s}, ", rho, delta);
+  }
+  fputs("\"columns\": [\n", af.fp);
   for (size_t i = 0; i < s->n_columns; i++) {
     put_column(af.fp, &s->columns[i]);
     fputs(i + 1 < s->n_columns ? ",\n" : "\n", af.fp);
@@ -121,11 +135,38 @@ static int read_categories(json_t *arr, fhs_column *c, const char *where, const 
   return 0;
 }
 
+/* "clamp", "other", "fallback": types here; whether they fit the column is checked by
+ * fhs_schema_validate once the whole column is read. */
+static int read_policies(json_t *obj, fhs_column *c, const char *where, const char *what,
+                         fhs_error *err) {
+  json_t *clamp = json_object_get(obj, "clamp"), *other = json_object_get(obj, "other");
+  json_t *fallback = json_object_get(obj, "fallback");
+  if (clamp && !json_is_boolean(clamp))
+    return fhs_error_set(err, "%s: %s: \"clamp\" must be true or false", where, what);
+  c->clamp = json_is_true(clamp);
+  if (other) {
+    if (!json_is_string(other))
+      return fhs_error_set(err, "%s: %s: \"other\" must be a category label", where, what);
+    c->other = strdup(json_string_value(other));
+    if (!c->other) return fhs_error_set(err, "%s: out of memory", where);
+  }
+  if (fallback) {
+    if (!json_is_integer(fallback) || json_integer_value(fallback) < 0 ||
+        json_integer_value(fallback) >= (json_int_t)FHS_DOMAIN_MAX)
+      return fhs_error_set(err, "%s: %s: \"fallback\" must be a domain index (an integer >= 0)", where,
+                           what);
+    c->has_fallback = true;
+    c->fallback = (size_t)json_integer_value(fallback);
+  }
+  return 0;
+}
+
 static int read_column(json_t *obj, size_t i, fhs_column *c, const char *where, fhs_error *err) {
   char what[64];
   snprintf(what, sizeof what, "column %zu", i + 1);
   if (!json_is_object(obj)) return fhs_error_set(err, "%s: %s is not an object", where, what);
-  static const char *const keys[] = {"name", "type", "bins", "categories", "missing", NULL};
+  static const char *const keys[] = {"name",  "type",  "bins",     "categories", "missing",
+                                     "clamp", "other", "fallback", NULL};
   if (only_keys(obj, keys, where, what, err)) return -1;
   json_t *name = json_object_get(obj, "name"), *type = json_object_get(obj, "type");
   json_t *missing = json_object_get(obj, "missing");
@@ -147,6 +188,7 @@ static int read_column(json_t *obj, size_t i, fhs_column *c, const char *where, 
   if (!json_is_boolean(missing))
     return fhs_error_set(err, "%s: %s: \"missing\" must be true or false", where, what);
   c->missing = json_is_true(missing);
+  if (read_policies(obj, c, where, what, err)) return -1;
   json_t *bins = json_object_get(obj, "bins"), *cats = json_object_get(obj, "categories");
   if (c->type == FHS_COL_CATEGORICAL) {
     if (bins) return fhs_error_set(err, "%s: %s: a categorical column has no \"bins\"", where, what);
@@ -159,13 +201,45 @@ static int read_column(json_t *obj, size_t i, fhs_column *c, const char *where, 
   return read_bins(bins, c, where, what, err);
 }
 
+/* A missing "origin" is "public": a schema written by hand is the writer's public knowledge. */
+static int read_origin(json_t *root, fhs_schema *s, const char *where, fhs_error *err) {
+  json_t *origin = json_object_get(root, "origin"), *dp = json_object_get(root, "dp");
+  const char *o = origin ? json_string_value(origin) : "public";
+  if (!o) return fhs_error_set(err, "%s: \"origin\" must be \"public\", \"dp\" or \"exact\"", where);
+  if (strcmp(o, "public") == 0)
+    s->origin = FHS_ORIGIN_PUBLIC;
+  else if (strcmp(o, "dp") == 0)
+    s->origin = FHS_ORIGIN_DP;
+  else if (strcmp(o, "exact") == 0)
+    s->origin = FHS_ORIGIN_EXACT;
+  else
+    return fhs_error_set(err, "%s: \"origin\" must be \"public\", \"dp\" or \"exact\"", where);
+  if (s->origin != FHS_ORIGIN_DP) {
+    if (dp) return fhs_error_set(err, "%s: \"dp\" belongs to a schema with \"origin\": \"dp\" only", where);
+    return 0;
+  }
+  static const char *const keys[] = {"rho", "delta", NULL};
+  if (!json_is_object(dp) || only_keys(dp, keys, where, "\"dp\"", err) ||
+      !json_is_number(json_object_get(dp, "rho")) || !json_is_number(json_object_get(dp, "delta")))
+    return fhs_error_set(err, "%s: a schema with \"origin\": \"dp\" needs \"dp\": {\"rho\": R, \"delta\": D}",
+                         where);
+  s->dp_rho = json_number_value(json_object_get(dp, "rho"));
+  s->dp_delta = json_number_value(json_object_get(dp, "delta"));
+  return 0;
+}
+
 static int read_root(json_t *root, fhs_schema *s, const char *where, fhs_error *err) {
   if (!json_is_object(root)) return fhs_error_set(err, "%s: not a JSON object", where);
   json_t *format = json_object_get(root, "format");
   if (!json_is_string(format) || strcmp(json_string_value(format), FHS_SCHEMA_FORMAT) != 0)
     return fhs_error_set(err, "%s: not a fhesynth schema (\"format\" is not \"%s\")", where,
                          FHS_SCHEMA_FORMAT);
-  static const char *const keys[] = {"format", "version", "rows", "columns", NULL};
+  if (json_object_get(root, "rows"))
+    return fhs_error_set(err,
+                         "%s: \"rows\" is no longer part of a schema (an exact row count is private): "
+                         "delete the key",
+                         where);
+  static const char *const keys[] = {"format", "version", "origin", "dp", "columns", NULL};
   if (only_keys(root, keys, where, "schema", err)) return -1;
   json_t *version = json_object_get(root, "version");
   if (!json_is_integer(version))
@@ -173,10 +247,7 @@ static int read_root(json_t *root, fhs_schema *s, const char *where, fhs_error *
   if (json_integer_value(version) != FHS_SCHEMA_VERSION)
     return fhs_error_set(err, "%s: schema version %lld is not supported (this build reads %d)",
                          where, (long long)json_integer_value(version), FHS_SCHEMA_VERSION);
-  json_t *rows = json_object_get(root, "rows");
-  if (!json_is_integer(rows) || json_integer_value(rows) < 0)
-    return fhs_error_set(err, "%s: \"rows\" must be a non-negative integer", where);
-  s->rows = (uint64_t)json_integer_value(rows);
+  if (read_origin(root, s, where, err)) return -1;
   json_t *cols = json_object_get(root, "columns");
   if (!json_is_array(cols) || json_array_size(cols) == 0)
     return fhs_error_set(err, "%s: \"columns\" must be a non-empty array", where);

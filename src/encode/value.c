@@ -110,13 +110,25 @@ static int value_error(const fhs_column *col, const char *where, fhs_error *err,
                                                        : " is not in the schema");
 }
 
+/* The column's fallback index, when it has one (the last resort of every policy). */
+static bool use_fallback(const fhs_column *col, uint16_t *index) {
+  if (!col->has_fallback) return false;
+  *index = (uint16_t)col->fallback;
+  return true;
+}
+
 static int encode_binned(const fhs_column *col, const char *field, size_t len,
                          const char *where, uint16_t *index, fhs_error *err) {
   double v;
   int bad = col->type == FHS_COL_DATETIME ? fhs_datetime_parse(field, len, &v)
                                           : fhs_parse_number(field, len, &v);
-  if (bad) return value_error(col, where, err, "value", field, len);
+  if (bad) {
+    if (use_fallback(col, index)) return 0;
+    return value_error(col, where, err, "value", field, len);
+  }
   long b = find_bin(col->bins, col->n_bins, v);
+  if (b < 0 && col->clamp) b = v < col->bins[0] ? 0 : (long)col->n_bins - 2;
+  if (b < 0 && use_fallback(col, index)) return 0;
   if (b < 0) {
     char name[96], val[96], lo[40], hi[40];
     fhs_enc_quote(col->name, strlen(col->name), name, sizeof name);
@@ -130,10 +142,27 @@ static int encode_binned(const fhs_column *col, const char *field, size_t len,
   return 0;
 }
 
+static int find_label(const fhs_column *col, const fhs_strmap *labels, const char *field,
+                      size_t len, uint16_t *index) {
+  if (labels) {
+    const fhs_strmap_entry *e = fhs_strmap_find(labels, field, len);
+    if (!e) return -1;
+    *index = (uint16_t)e->index;
+    return 0;
+  }
+  for (size_t i = 0; i < col->n_categories; i++)
+    if (strlen(col->categories[i]) == len && memcmp(col->categories[i], field, len) == 0) {
+      *index = (uint16_t)i;
+      return 0;
+    }
+  return -1;
+}
+
 int fhs_enc_value(const fhs_column *col, const fhs_strmap *labels, const char *field,
                   size_t len, const char *where, uint16_t *index, fhs_error *err) {
   if (len == 0) {
     long mi = fhs_schema_missing_index(col);
+    if (mi < 0 && use_fallback(col, index)) return 0;
     if (mi < 0) {
       char name[96];
       fhs_enc_quote(col->name, strlen(col->name), name, sizeof name);
@@ -146,19 +175,9 @@ int fhs_enc_value(const fhs_column *col, const fhs_strmap *labels, const char *f
     return 0;
   }
   if (col->type != FHS_COL_CATEGORICAL) return encode_binned(col, field, len, where, index, err);
-  if (labels) {
-    const fhs_strmap_entry *e = fhs_strmap_find(labels, field, len);
-    if (e) {
-      *index = (uint16_t)e->index;
-      return 0;
-    }
-  } else {
-    for (size_t i = 0; i < col->n_categories; i++)
-      if (strlen(col->categories[i]) == len && memcmp(col->categories[i], field, len) == 0) {
-        *index = (uint16_t)i;
-        return 0;
-      }
-  }
+  if (find_label(col, labels, field, len, index) == 0) return 0;
+  if (col->other && find_label(col, labels, col->other, strlen(col->other), index) == 0) return 0;
+  if (use_fallback(col, index)) return 0;
   return value_error(col, where, err, "category", field, len);
 }
 

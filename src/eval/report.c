@@ -398,6 +398,14 @@ static void page(FILE *f, const fhs_eval_result *r) {
         "<title>fhesynth evaluation report</title><style>", f);
   fputs(STYLE, f);
   fputs("</style></head><body><main><h1>Synthetic data evaluation</h1>", f);
+  /* the evaluation reads the real rows: only the synthetic rows and their manifest carry the
+   * DP guarantee, and a reader must not take this page for a publishable companion of them */
+  fputs("<p id=\"owner-only\" style=\"border:2px solid #b00020;padding:.6em;background:#fff4f4\">"
+        "<strong>For the data owner only: not differentially private.</strong> Every number and plot "
+        "on this page that mentions real data (row counts, histograms, correlations, distances to "
+        "real records, attack results) is computed from the exact real rows. The differential "
+        "privacy guarantee covers the synthetic rows and their manifest, not this report: do not "
+        "publish it alongside them.</p>", f);
   fprintf(f, "<div class=\"sub\">fhesynth &middot; %zu real rows, %zu synthetic rows, %zu holdout "
              "rows, %zu columns</div>", r->n_real, r->n_syn, r->n_hold, r->schema.n_columns);
   summary_cards(f, r);

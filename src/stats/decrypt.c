@@ -34,22 +34,14 @@ static int unpack(const fhs_stats_header *h, const uint8_t *file, const fhs_secr
     for (size_t p = 0; p < k && rc == 0; p++) {
       uint64_t c = r * k + p;
       if (c >= h->cells) break;
-      cells[c] = fhs_mod_mul(pt.coeff[bit_reverse(p, bits) * spacing], scale, &ctx->t_mod);
+      uint64_t v = fhs_mod_mul(pt.coeff[bit_reverse(p, bits) * spacing], scale, &ctx->t_mod);
+      /* centred: a count the server pushed below zero stays negative (two's complement), so
+       * the range check sees it as huge instead of as a plausible value near t */
+      cells[c] = v > ctx->t / 2 ? v - ctx->t : v;
     }
   }
   fhs_plaintext_free(&pt);
   return rc;
-}
-
-static const fhs_count_table *find_table(const fhs_count_set *s, size_t n_cols, const uint32_t *cols) {
-  for (size_t i = 0; i < s->count; i++) {
-    const fhs_marginal_spec *sp = &s->t[i].spec;
-    if (sp->n_cols != n_cols) continue;
-    size_t j = 0;
-    while (j < n_cols && sp->cols[j] == cols[j]) j++;
-    if (j == n_cols) return &s->t[i];
-  }
-  return NULL;
 }
 
 /* Value of sub-table `sub` (the table without dimension `drop`) at the cell idx. */
@@ -65,8 +57,9 @@ static uint64_t sub_value(const fhs_count_table *sub, const size_t *idx, size_t 
 
 /* Completes table t (computed cells already placed) from its sub-tables: for dimension d from
  * the last to the first, cells whose index is last in d and below last in every earlier
- * dimension get sub-marginal minus the sum of their computed siblings. Returns -1 when a
- * derived count would be negative: the decryption does not add up (wrong key, corruption). */
+ * dimension get sub-marginal minus the sum of their computed siblings. Arithmetic is mod 2^64:
+ * a derived count that would be negative (tampering, corruption) stays negative for
+ * fhs_count_set_check to report with its cell. Returns -1 when a sub-table is missing. */
 static int complete_table(fhs_count_set *s, fhs_count_table *t) {
   size_t n = t->spec.n_cols;
   if (n == 1) return 0;
@@ -75,7 +68,7 @@ static int complete_table(fhs_count_set *s, fhs_count_table *t) {
     size_t m = 0;
     for (size_t i = 0; i < n; i++)
       if (i != dd) sub_cols[m++] = t->spec.cols[i];
-    const fhs_count_table *sub = find_table(s, n - 1, sub_cols);
+    const fhs_count_table *sub = fhs_count_set_find(s, n - 1, sub_cols);
     if (!sub) return -1;
     for (size_t off = 0; off < t->size; off++) {
       size_t idx[FHS_STATS_MAX_WAYS], rem = off;
@@ -90,9 +83,7 @@ static int complete_table(fhs_count_set *s, fhs_count_table *t) {
       size_t stride = 1;
       for (size_t i = dd + 1; i < n; i++) stride *= t->shape[i];
       for (size_t v = 0; v + 1 < t->shape[dd]; v++) sum += t->counts[off - (t->shape[dd] - 1 - v) * stride];
-      uint64_t total = sub_value(sub, idx, n, dd);
-      if (sum > total) return -1;
-      t->counts[off] = total - sum;
+      t->counts[off] = sub_value(sub, idx, n, dd) - sum;
     }
   }
   return 0;
@@ -149,17 +140,14 @@ int fhs_stats_decrypt(const char *path, const fhs_secret_key *sk, fhs_count_set 
   /* complete in list order: sub-marginals (lower order) come first */
   for (size_t m = 0; m < out->count && rc == 0; m++)
     if (complete_table(out, &out->t[m]) != 0)
-      rc = fhs_error_set(err, "%s: decrypted counts do not add up (wrong key or a corrupt file)", path);
-  if (rc == 0) {
-    for (size_t m = 0; m < out->count; m++)
-      if (out->t[m].spec.n_cols == 1) {
-        uint64_t sum = 0;
-        for (size_t i = 0; i < out->t[m].size; i++) sum += out->t[m].counts[i];
-        if (out->rows == 0) out->rows = sum;
-        if (sum != out->rows || sum > h.rows_padded)
-          rc = fhs_error_set(err, "%s: decrypted counts do not add up (wrong key or a corrupt file)", path);
-      }
-  }
+      rc = fhs_error_set(err, "%s: corrupt header (a sub-marginal is missing)", path);
+  for (size_t m = 0; m < out->count && rc == 0; m++)
+    if (out->t[m].spec.n_cols == 1) {
+      for (size_t i = 0; i < out->t[m].size; i++) out->rows += out->t[m].counts[i];
+      break;
+    }
+  /* every caller gets checked counts: the server is not trusted to return possible ones */
+  if (rc == 0 && fhs_count_set_check(out, path, err) != 0) rc = -1;
   if (rc != 0) fhs_count_set_free(out);
   free(cells);
   free(file);

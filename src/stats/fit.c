@@ -240,6 +240,7 @@ static int write_stats(fit_state *s, fhs_packer *packer, uint64_t cells, const c
   memset(&sh, 0, sizeof sh);
   memcpy(sh.params_hash, s->ctx->hash, FHS_HASH_BYTES);
   memcpy(sh.key_id, s->ek->key_id, FHS_KEY_ID_BYTES);
+  memcpy(sh.dataset_id, s->h->dataset_id, FHS_DATASET_ID_LEN);
   sh.ring_degree = (uint32_t)s->ctx->n;
   sh.rows_padded = s->h->rows_padded;
   sh.n_columns = s->h->n_columns;

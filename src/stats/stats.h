@@ -10,7 +10,7 @@
  * the lower-order marginals (1-way counts for a 2-way table, 2-way tables for a 3-way one).
  * 3-way cells are products of three.
  *
- * STATS.fhe: header (magic "FHSSTAT\0", version, parameter hash, key id, ring degree, rows
+ * STATS.fhe: header (magic "FHSSTAT\0", version, parameter hash, key id, dataset id, ring degree, rows
  * rounded up, the column domain sizes, the marginal list, the number of cells, leaves per
  * result ciphertext, result count, header checksum), then the result ciphertext records
  * (switched down to one prime), then a trailer hash of everything. */
@@ -23,7 +23,7 @@
 #include "datafile.h"
 #include "fhe.h"
 
-#define FHS_STATS_VERSION 1
+#define FHS_STATS_VERSION 2
 #define FHS_STATS_MAX_WAYS 3
 
 typedef struct {
@@ -77,10 +77,35 @@ typedef struct {
 int fhs_stats_decrypt(const char *path, const fhs_secret_key *sk, fhs_count_set *out, fhs_error *err);
 void fhs_count_set_free(fhs_count_set *s);
 
+/* ---------- checking the server's result (owner side, verify.c) ----------
+ * The server is trusted to be semi-honest only (DESIGN sections 2 and 6): before anything is
+ * released the owner checks what the decrypted counts can be checked against. A count the
+ * server made negative decrypts to a value near t (computed cells) or wraps below zero when the
+ * owner derives a cell from it; decrypt stores both as two's-complement negatives, so every
+ * tampered count shows up as a value above rows_padded. */
+
+/* fhs_count_set_check and fhs_count_set_recount return this when the counts are refuted (err
+ * holds the one-line reason); -1 means the check itself failed (I/O, bad input). */
+#define FHS_STATS_REFUTED 1
+
+/* The table over exactly these (increasing) columns, or NULL. */
+const fhs_count_table *fhs_count_set_find(const fhs_count_set *s, size_t n_cols, const uint32_t *cols);
+/* Range and consistency: every count in [0, rows_padded]; every 1-way table sums to the same
+ * total N <= rows_padded; summing any table over one of its columns gives the table without
+ * that column. Needs no input; fhs_stats_decrypt runs it on every result. path names the file. */
+int fhs_count_set_check(const fhs_count_set *s, const char *path, fhs_error *err);
+/* Recounts every cell of every table from the owner's plaintext input (CSV or Parquet, encoded
+ * with schema as the encryption did) and compares: one pass over the rows, rows x tables
+ * increments. A full recount rather than a sample: it refutes any tampering with probability 1
+ * and costs well under a second on Adult, so there is nothing to gain from sampling. */
+int fhs_count_set_recount(const fhs_count_set *s, const fhs_schema *schema, const char *input,
+                          const char *path, fhs_error *err);
+
 /* What `inspect` shows of a STATS.fhe without a key. */
 typedef struct {
   uint8_t params_hash[FHS_HASH_BYTES];
   uint8_t key_id[FHS_KEY_ID_BYTES];
+  uint8_t dataset_id[FHS_DATASET_ID_LEN];
   uint32_t ring_degree;
   uint64_t rows_padded;
   uint32_t n_columns;

@@ -11,6 +11,7 @@ uint64_t fhs_stats_cells(const fhs_marginal_spec *s, const uint32_t *domain);
 typedef struct {
   uint8_t params_hash[FHS_HASH_BYTES];
   uint8_t key_id[FHS_KEY_ID_BYTES];
+  uint8_t dataset_id[FHS_DATASET_ID_LEN]; /* copied from DATA.fhe */
   uint32_t ring_degree;
   uint64_t rows_padded;
   uint32_t n_columns;

@@ -11,8 +11,8 @@
 
 static const uint8_t MAGIC[8] = {'F', 'H', 'S', 'S', 'T', 'A', 'T', 0};
 static const uint8_t TRAILER_MAGIC[8] = {'F', 'H', 'S', 'S', 'E', 'N', 'D', 0};
-#define FIXED 100 /* magic 8, version 4, hash 32, key id 16, N 4, padded 8, cols 4, marginals 4,
-                     cells 8, leaves 4, results 4, record bytes 4 */
+#define FIXED 116 /* magic 8, version 4, hash 32, key id 16, N 4, padded 8, cols 4, marginals 4,
+                     cells 8, leaves 4, results 4, record bytes 4, dataset id 16 */
 
 
 uint64_t fhs_stats_cells(const fhs_marginal_spec *s, const uint32_t *domain) {
@@ -40,6 +40,7 @@ void fhs_stats_header_encode(const fhs_stats_header *h, uint8_t *buf) {
   fhs_put_u32(buf + 88, (uint32_t)h->leaves);
   fhs_put_u32(buf + 92, (uint32_t)h->results);
   fhs_put_u32(buf + 96, (uint32_t)h->record_bytes);
+  memcpy(buf + 100, h->dataset_id, FHS_DATASET_ID_LEN);
   uint8_t *p = buf + FIXED;
   for (uint32_t c = 0; c < h->n_columns; c++, p += 4) fhs_put_u32(p, h->domain[c]);
   for (size_t m = 0; m < h->list.count; m++) {
@@ -118,6 +119,7 @@ static int parse_header(const uint8_t *buf, size_t len, fhs_stats_header *h, con
   }
   memcpy(h->params_hash, buf + 12, FHS_HASH_BYTES);
   memcpy(h->key_id, buf + 44, FHS_KEY_ID_BYTES);
+  memcpy(h->dataset_id, buf + 100, FHS_DATASET_ID_LEN);
   h->ring_degree = fhs_get_u32(buf + 60);
   h->rows_padded = fhs_get_u64(buf + 64);
   h->cells = fhs_get_u64(buf + 80);
@@ -192,6 +194,7 @@ int fhs_stats_inspect(const char *path, fhs_stats_info *info, fhs_error *err) {
   if (fhs_stats_file_load(path, &h, &buf, &n, err) != 0) return -1;
   memcpy(info->params_hash, h.params_hash, FHS_HASH_BYTES);
   memcpy(info->key_id, h.key_id, FHS_KEY_ID_BYTES);
+  memcpy(info->dataset_id, h.dataset_id, FHS_DATASET_ID_LEN);
   info->ring_degree = h.ring_degree;
   info->rows_padded = h.rows_padded;
   info->n_columns = h.n_columns;

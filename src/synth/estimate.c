@@ -535,12 +535,11 @@ static int md_setup(md_ctx *c, const fhs_tree_model *t, const fhs_marginal_set *
 }
 
 double fhs_synth_rows_estimate(const fhs_marginal_set *s) {
-  if (s->rows > 0) return (double)s->rows;
+  if (s->rows > 0) return s->rows;
   double tot = 0;
-  size_t n = 0;
-  for (size_t i = 0; i < s->count; i++, n++)
+  for (size_t i = 0; i < s->count; i++)
     for (size_t j = 0; j < s->m[i].size; j++) tot += (double)s->m[i].counts[j];
-  return n ? tot / (double)n : 0;
+  return tot > 0 ? fhs_noisy_total(s) : 0; /* 0: the tables hold no rows at all */
 }
 
 static int compress_all(fhs_tree_model *t, const fhs_marginal_set *s, const fhs_schema *schema,

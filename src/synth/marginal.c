@@ -13,6 +13,28 @@ void fhs_marginal_set_free(fhs_marginal_set *s) {
   memset(s, 0, sizeof *s);
 }
 
+/* Totals of the tables of one order: sum of T_i / v_i and of 1 / v_i, v_i = size_i sigma_i^2. */
+static void weighted_totals(const fhs_marginal_set *s, size_t order, double *num, double *den) {
+  *num = *den = 0;
+  for (size_t i = 0; i < s->count; i++) {
+    const fhs_marginal *m = &s->m[i];
+    if (m->n_cols != order) continue;
+    double t = 0, v = (double)m->size * m->sigma * m->sigma;
+    for (size_t j = 0; j < m->size; j++) t += (double)m->counts[j];
+    if (!(v > 0)) v = 1e-9; /* an exact table: it dominates, as it should */
+    *num += t / v;
+    *den += 1 / v;
+  }
+}
+
+double fhs_noisy_total(const fhs_marginal_set *s) {
+  double num = 0, den = 0;
+  for (size_t order = 1; order <= FHS_MARGINAL_MAX_WAYS && den == 0; order++)
+    weighted_totals(s, order, &num, &den);
+  double n = den > 0 ? num / den : 0;
+  return n >= 1 ? n : 1;
+}
+
 const fhs_marginal *fhs_marginal_set_find(const fhs_marginal_set *s, size_t n_cols,
                                           const size_t *cols) {
   for (size_t i = 0; i < s->count; i++) {

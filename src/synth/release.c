@@ -291,26 +291,23 @@ static int find_attributes(const fhs_marginal_set *exact, plan_ctx *c, fhs_error
   return rc;
 }
 
-int fhs_release_ex(const fhs_marginal_set *exact, const char *model, double epsilon,
-                   double delta, const fhs_dp_rng *rng, fhs_marginal_set *out,
-                   fhs_release_info *info, fhs_error *err) {
+int fhs_release_rho(const fhs_marginal_set *exact, const char *model, double rho,
+                    const fhs_dp_rng *rng, fhs_marginal_set *out, fhs_release_info *info,
+                    fhs_error *err) {
   memset(out, 0, sizeof *out);
   fhs_release_info local;
   if (!info) info = &local;
   memset(info, 0, sizeof *info);
   const release_plan *plan = find_plan(model, err);
   if (!plan) return -1;
-  if (!(epsilon > 0) || !isfinite(epsilon))
-    return fhs_error_set(err, "release: epsilon must be a positive number (got %g)", epsilon);
-  if (!(delta > 0 && delta < 1))
-    return fhs_error_set(err, "release: delta must be in (0, 1) (got %g)", delta);
-  plan_ctx c = {.exact = exact, .rng = rng};
-  if (fhs_dp_rho_from_epsilon(epsilon, delta, &c.rho, err)) return -1;
+  if (!(rho > 0) || !isfinite(rho))
+    return fhs_error_set(err, "release: rho must be a positive number (got %g)", rho);
+  plan_ctx c = {.exact = exact, .rng = rng, .rho = rho};
   if (find_attributes(exact, &c, err)) {
     free(c.attr);
     return -1;
   }
-  fhs_marginal_set s = {.rows = exact->rows, .epsilon = epsilon, .delta = delta, .rho = c.rho};
+  fhs_marginal_set s = {.rho = c.rho};
   size_t cap = c.k + c.k * (c.k - 1) / 2;
   s.m = calloc(cap, sizeof *s.m);
   int rc = s.m ? plan->run(&c, &s, info, err) : fhs_error_set(err, "release: out of memory");
@@ -320,8 +317,27 @@ int fhs_release_ex(const fhs_marginal_set *exact, const char *model, double epsi
     memset(info, 0, sizeof *info);
     return -1;
   }
+  /* the exact row count never leaves: the released set carries an estimate from its own
+   * noisy tables */
+  s.rows = fhs_noisy_total(&s);
   info->rho = c.rho;
   *out = s;
+  return 0;
+}
+
+int fhs_release_ex(const fhs_marginal_set *exact, const char *model, double epsilon,
+                   double delta, const fhs_dp_rng *rng, fhs_marginal_set *out,
+                   fhs_release_info *info, fhs_error *err) {
+  memset(out, 0, sizeof *out);
+  if (!(epsilon > 0) || !isfinite(epsilon))
+    return fhs_error_set(err, "release: epsilon must be a positive number (got %g)", epsilon);
+  if (!(delta > 0 && delta < 1))
+    return fhs_error_set(err, "release: delta must be in (0, 1) (got %g)", delta);
+  double rho;
+  if (fhs_dp_rho_from_epsilon(epsilon, delta, &rho, err)) return -1;
+  if (fhs_release_rho(exact, model, rho, rng, out, info, err)) return -1;
+  out->epsilon = epsilon;
+  out->delta = delta;
   return 0;
 }
 

@@ -67,9 +67,10 @@ int fhs_stats_json_write(const fhs_marginal_set *s, const fhs_schema *schema, co
   fhs_atomic_file af;
   if (fhs_atomic_open(&af, path, err)) return -1;
   FILE *f = af.fp;
-  fprintf(f, "{\"format\": \"%s\", \"version\": %d, \"rows\": %llu, \"exact\": %s,\n",
-          FHS_STATS_FORMAT, FHS_STATS_VERSION, (unsigned long long)s->rows,
-          s->exact ? "true" : "false");
+  fprintf(f, "{\"format\": \"%s\", \"version\": %d, \"rows_noisy\": ", FHS_STATS_FORMAT,
+          FHS_STATS_JSON_VERSION);
+  put_double(f, s->exact ? s->rows : round(s->rows * 10) / 10);
+  fprintf(f, ", \"exact\": %s,\n", s->exact ? "true" : "false");
   if (s->exact) {
     fputs(" \"epsilon\": null, \"delta\": null, \"rho\": null,\n", f);
   } else {
@@ -213,18 +214,18 @@ static int read_root(json_t *root, const fhs_schema *schema, fhs_marginal_set *s
   if (!json_is_string(format) || strcmp(json_string_value(format), FHS_STATS_FORMAT) != 0)
     return fhs_error_set(err, "%s: not a fhesynth stats file (\"format\" is not \"%s\")", where,
                          FHS_STATS_FORMAT);
-  static const char *const keys[] = {"format", "version", "rows",  "exact",
+  static const char *const keys[] = {"format", "version", "rows_noisy",  "exact",
                                      "epsilon", "delta",  "rho", "marginals", NULL};
   if (only_keys(root, keys, where, "stats", err)) return -1;
   json_t *version = json_object_get(root, "version");
-  if (!json_is_integer(version) || json_integer_value(version) != FHS_STATS_VERSION)
+  if (!json_is_integer(version) || json_integer_value(version) != FHS_STATS_JSON_VERSION)
     return fhs_error_set(err, "%s: stats version is not supported (this build reads %d)", where,
-                         FHS_STATS_VERSION);
-  json_t *rows = json_object_get(root, "rows"), *exact = json_object_get(root, "exact");
-  if (!json_is_integer(rows) || json_integer_value(rows) < 0)
-    return fhs_error_set(err, "%s: \"rows\" must be a non-negative integer", where);
+                         FHS_STATS_JSON_VERSION);
+  json_t *rows = json_object_get(root, "rows_noisy"), *exact = json_object_get(root, "exact");
+  if (!json_is_number(rows) || !(json_number_value(rows) >= 0) || !isfinite(json_number_value(rows)))
+    return fhs_error_set(err, "%s: \"rows_noisy\" must be a finite number >= 0", where);
   if (!json_is_boolean(exact)) return fhs_error_set(err, "%s: \"exact\" must be true or false", where);
-  s->rows = (uint64_t)json_integer_value(rows);
+  s->rows = json_number_value(rows);
   s->exact = json_is_true(exact);
   if (read_privacy(root, s, where, err)) return -1;
   json_t *ms = json_object_get(root, "marginals");

@@ -37,7 +37,7 @@
 #include "table.h"
 
 #define FHS_STATS_FORMAT "fhesynth-stats"
-#define FHS_STATS_VERSION 1
+#define FHS_STATS_JSON_VERSION 2 /* 2: "rows_noisy" replaces the exact "rows" */
 #define FHS_MARGINAL_MAX_WAYS 3
 
 /* ---------- marginals ---------- */
@@ -52,13 +52,19 @@ typedef struct {
 } fhs_marginal;
 
 typedef struct {
-  uint64_t rows; /* rows in the real data (public metadata) */
+  /* The row count as released: in a noisy set, an estimate from the noisy tables
+   * (fhs_noisy_total), never the exact count; exact only in an exact (--no-dp) set. */
+  double rows;
   int exact;     /* 1 when no noise was added (--no-dp): epsilon = rho = inf, delta = 0 */
   double epsilon, delta, rho;
   size_t count;
   fhs_marginal *m;
 } fhs_marginal_set;
 
+/* The noisy row count of a released set: the inverse-variance weighted mean of the totals of
+ * its 1-way tables (each total has variance size * sigma^2), or of its widest-covering
+ * tables when there is no 1-way. Pure post-processing of the noisy counts: free. At least 1. */
+double fhs_noisy_total(const fhs_marginal_set *s);
 /* Frees every table and zeroes the set. Safe on a zeroed set. */
 void fhs_marginal_set_free(fhs_marginal_set *s);
 /* The marginal over exactly these columns (n_cols entries, increasing), or NULL. */
@@ -136,6 +142,12 @@ int fhs_release(const fhs_marginal_set *exact, const char *model, double epsilon
 int fhs_release_ex(const fhs_marginal_set *exact, const char *model, double epsilon,
                    double delta, const fhs_dp_rng *rng, fhs_marginal_set *out,
                    fhs_release_info *info, fhs_error *err);
+/* The same with the plan's zCDP budget given directly (rho > 0): for a caller that has spent
+ * part of (epsilon, delta) elsewhere (DP domain discovery). out's epsilon and delta are left 0
+ * for the caller to fill in. */
+int fhs_release_rho(const fhs_marginal_set *exact, const char *model, double rho,
+                    const fhs_dp_rng *rng, fhs_marginal_set *out, fhs_release_info *info,
+                    fhs_error *err);
 /* --no-dp: copies the marginals the plan uses (for mst every 1- and 2-way: the model then
  * picks the tree itself) with sigma 0, exact = 1. */
 int fhs_release_exact(const fhs_marginal_set *exact, const char *model, fhs_marginal_set *out,

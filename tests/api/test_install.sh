@@ -23,7 +23,8 @@ head -n 2001 "$src/data/adult.csv" > "$tmp/sample.csv"
 mkdir "$tmp/work"
 if "$tmp/quickstart" "$tmp/sample.csv" "$tmp/work" "$tmp/synthetic.csv" > "$tmp/out.txt"; then ok "example runs"; else bad "example runs"; cat "$tmp/out.txt"; fi
 rows=$(($(wc -l < "$tmp/synthetic.csv") - 1))
-[ "$rows" -eq 2000 ] && ok "2000 synthetic rows" || bad "synthetic rows: $rows"
+# the default row count is the release's noisy count, never the exact 2000
+[ "$rows" -gt 1800 ] && [ "$rows" -lt 2200 ] && ok "about 2000 synthetic rows ($rows)" || bad "synthetic rows: $rows"
 [ -f "$tmp/synthetic.csv.manifest.json" ] && ok "manifest beside the output" || bad "manifest"
 # only the public API is exported
 extra=$(nm -D --defined-only "$libdir/libfhesynth.so" | awk '$2 == "T" {print $3}' | grep -v '^fhs_' | grep -v '^_' || true)

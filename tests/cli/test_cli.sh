@@ -164,7 +164,7 @@ with open("hand.csv", "w") as f:
     for i in range(60):
         f.write(f"{vals[i % len(vals)]},{cats[(i * 7) % len(cats)]}\n")
 with open("hand_schema.json", "w") as f:
-    f.write('{"format": "fhesynth-schema", "version": 1, "rows": 60, "columns": [\n'
+    f.write('{"format": "fhesynth-schema", "version": 1, "columns": [\n'
             ' {"name": "num", "type": "numeric", "bins": [0, 10, 20, 30], "missing": false},\n'
             ' {"name": "cat", "type": "categorical", "categories": ["c", "a", "b"], "missing": true}]}\n')
 # bad inputs
@@ -211,7 +211,9 @@ fails "keygen --passphrase-file that does not exist" 1 'nopass\.txt' "out/Kp/sec
 rmdir out/Kp 2>/dev/null
 
 # ---------------------------------------------------------------- happy path: main.csv
-runs "encrypt main.csv" "$BIN" encrypt main.csv --keys K --out D/DATA.fhe --quiet
+# these checks compare exact counts with the CSV's, so they take the exact domain (the DP
+# default is tested by test_cli_privacy.sh)
+runs "encrypt main.csv" "$BIN" encrypt main.csv --keys K --out D/DATA.fhe --quiet --unsafe-exact-schema
 check "encrypt writes DATA.fhe" test -s D/DATA.fhe
 check "encrypt writes SCHEMA.json beside DATA.fhe" test -s D/SCHEMA.json
 check "SCHEMA.json is an fhesynth schema" grep -q '"fhesynth-schema"' D/SCHEMA.json
@@ -220,9 +222,10 @@ check "DATA.fhe holds no column or category names" \
 runs "fit main (1- and 2-way)" "$BIN" fit D/DATA.fhe --eval-key K/eval.key --out D/STATS.fhe --quiet
 check "STATS.fhe holds no column or category names" \
   bash -c '! grep -aqE "age_years|favourite_colour|crimson_zq|Lisbon_zq" D/STATS.fhe'
-runs "decrypt --no-dp" "$BIN" decrypt D/STATS.fhe --keys K --schema D/SCHEMA.json --out D/STATS.json --no-dp
+runs "decrypt --no-dp" "$BIN" decrypt D/STATS.fhe --keys K --schema D/SCHEMA.json --out D/STATS.json --no-dp \
+  --ledger L_exact.json
 check "decrypt --no-dp warns on stderr" grep -qi 'warning.*not differentially private' "$T/stderr"
-check "decrypt --no-dp writes no ledger entry" test ! -e K/budget.json
+check "decrypt --no-dp is recorded in the ledger" grep -q '"no-dp"' L_exact.json
 verify_counts "main: exact 1- and 2-way counts equal the CSV's" main.csv D/SCHEMA.json D/STATS.json 2
 check "main: a column with missing values has the missing index" \
   grep -q '"favourite_colour", "type": "categorical".*"missing": true' D/SCHEMA.json
@@ -236,7 +239,8 @@ EOF
 check "the count verifier notices a wrong count" \
   bash -c '! python3 "$0" main.csv D/SCHEMA.json tampered.json 2 >/dev/null' "$CHECK"
 
-runs "decrypt --epsilon 1" "$BIN" decrypt D/STATS.fhe --keys K --schema D/SCHEMA.json --out D/NOISY.json --epsilon 1 --quiet
+runs "decrypt --epsilon 1" "$BIN" decrypt D/STATS.fhe --keys K --schema D/SCHEMA.json --out D/NOISY.json --epsilon 1 --quiet \
+  --ledger L_main.json
 check "--epsilon 1: STATS.json says \"exact\": false" test "$(json_get D/NOISY.json exact)" = false
 check "--epsilon 1: STATS.json records epsilon 1" test "$(json_get D/NOISY.json epsilon)" = 1.0 -o "$(json_get D/NOISY.json epsilon)" = 1
 check "--epsilon 1: every marginal has sigma > 0 and integer counts" python3 -c '
@@ -247,15 +251,15 @@ for m in s["marginals"]:
     assert m["sigma"] > 0, m["columns"]
     assert all(isinstance(c, int) for c in m["counts"]), m["columns"]
 ' D/NOISY.json
-check "--epsilon 1: the release is recorded in KEYDIR/budget.json" grep -q '"fhesynth-budget"' K/budget.json
+check "--epsilon 1: the release is recorded in the ledger" grep -q '"fhesynth-budget"' L_main.json
 
 # ---------------------------------------------------------------- happy path: edge datasets
-runs "encrypt a single-row dataset" "$BIN" encrypt one.csv --keys K --out D1/DATA.fhe --quiet &&
+runs "encrypt a single-row dataset" "$BIN" encrypt one.csv --keys K --out D1/DATA.fhe --quiet --unsafe-exact-schema &&
   runs "fit a single-row dataset" "$BIN" fit D1/DATA.fhe --eval-key K/eval.key --out D1/STATS.fhe --quiet &&
   runs "decrypt a single-row dataset" "$BIN" decrypt D1/STATS.fhe --keys K --schema D1/SCHEMA.json --out D1/STATS.json --no-dp --quiet &&
   verify_counts "single row: exact counts" one.csv D1/SCHEMA.json D1/STATS.json 2
 
-runs "encrypt 8200 rows (not a multiple of 8192)" "$BIN" encrypt big.csv --keys K --out D8/DATA.fhe --bins 4 --quiet &&
+runs "encrypt 8200 rows (not a multiple of 8192)" "$BIN" encrypt big.csv --keys K --out D8/DATA.fhe --bins 4 --quiet --unsafe-exact-schema &&
   runs "fit 8200 rows" "$BIN" fit D8/DATA.fhe --eval-key K/eval.key --out D8/STATS.fhe --quiet &&
   runs "decrypt 8200 rows" "$BIN" decrypt D8/STATS.fhe --keys K --schema D8/SCHEMA.json --out D8/STATS.json --no-dp --quiet &&
   verify_counts "8200 rows: exact counts (rows is 8200, not the padded 16384)" big.csv D8/SCHEMA.json D8/STATS.json 2
@@ -266,7 +270,7 @@ runs "encrypt with a hand-written --schema" "$BIN" encrypt hand.csv --keys K --s
   runs "decrypt with a hand-written schema" "$BIN" decrypt DH/STATS.fhe --keys K --schema hand_schema.json --out DH/STATS.json --no-dp --model independent --quiet &&
   verify_counts "hand-written schema: bin edges and category order respected (1-way)" hand.csv hand_schema.json DH/STATS.json 1
 
-runs "encrypt a tiny table under --ring 16384" "$BIN" encrypt three.csv --keys K16 --out D3/DATA.fhe --quiet &&
+runs "encrypt a tiny table under --ring 16384" "$BIN" encrypt three.csv --keys K16 --out D3/DATA.fhe --quiet --unsafe-exact-schema &&
   runs "fit --ways 3" "$BIN" fit D3/DATA.fhe --eval-key K16/eval.key --out D3/STATS.fhe --ways 3 --quiet &&
   runs "inspect: the 3-way STATS.fhe holds 3-way marginals" "$BIN" inspect D3/STATS.fhe &&
   check "inspect reports up to 3-way" grep -q 'up to 3-way' "$T/stdout" &&
@@ -381,7 +385,7 @@ fails "encrypt with a protected key and no --passphrase-file" 1 'KP/secret\.key.
   "$BIN" encrypt hand.csv --keys KP --out DP/DATA.fhe
 fails "encrypt with the wrong passphrase" 1 'KP/secret\.key.*(wrong passphrase)' "DP/DATA.fhe:DP/SCHEMA.json" \
   "$BIN" encrypt hand.csv --keys KP --out DP/DATA.fhe --passphrase-file wrong.txt
-runs "encrypt with the right passphrase" "$BIN" encrypt hand.csv --keys KP --out DP/DATA.fhe --passphrase-file pass.txt --quiet
+runs "encrypt with the right passphrase" "$BIN" encrypt hand.csv --keys KP --out DP/DATA.fhe --passphrase-file pass.txt --quiet --unsafe-exact-schema
 fails "fit refuses a protected secret key as --eval-key" 1 'KP/secret\.key.*secret key' "DP/STATS.fhe" \
   "$BIN" fit DP/DATA.fhe --eval-key KP/secret.key --out DP/STATS.fhe
 runs "fit with the protected key's eval.key" "$BIN" fit DP/DATA.fhe --eval-key KP/eval.key --out DP/STATS.fhe --quiet
@@ -406,31 +410,34 @@ check "keygen --force wrote a new secret.key (mode 0600)" \
   test "$(sha256sum <K2/secret.key)" != "$sum_before" -a "$(stat -c %a K2/secret.key)" = 600
 
 # ---------------------------------------------------------------- the budget ledger
-# A fresh key directory (a copy of K's secret key), so the ledger starts empty with the default
-# budget, epsilon 10. Releases compose under zCDP (DESIGN.md section 6; dp.h): four releases at
-# epsilon 4 compose to about 9.5 (< 10) at delta 1e-6, the fifth would bring the total to
-# about 10.06 and is refused. (Under simple additive composition the third would be refused.)
-mkdir -p KB && cp K/secret.key KB/secret.key
+# A fresh ledger with the default cap, epsilon 10 at delta 1e-6. Releases compose under zCDP
+# (DESIGN.md section 6; dp.h): four releases at epsilon 4 compose to about 9.5 (< 10) at delta
+# 1e-6, the fifth would bring the total to about 10.06 and is refused. (Under simple additive
+# composition the third would be refused.)
 for i in 1 2 3 4; do
   runs "decrypt --epsilon 4, release $i of 4 within the budget" \
-    "$BIN" decrypt D/STATS.fhe --keys KB --schema D/SCHEMA.json --out "out/B$i.json" --epsilon 4 --quiet
+    "$BIN" decrypt D/STATS.fhe --keys K --schema D/SCHEMA.json --out "out/B$i.json" --epsilon 4 --quiet --ledger KB.json
 done
 rm -f out/B[1-4].json
-ledger_before=$(sha256sum <KB/budget.json)
-fails "decrypt --epsilon 4, fifth release: refused by the budget" 1 'KB/budget\.json.*budget' "out/B5.json" \
-  "$BIN" decrypt D/STATS.fhe --keys KB --schema D/SCHEMA.json --out out/B5.json --epsilon 4
-check "the refused release left the ledger unchanged" test "$(sha256sum <KB/budget.json)" = "$ledger_before"
-check "the ledger records four releases" python3 -c '
+ledger_before=$(sha256sum <KB.json)
+fails "decrypt --epsilon 4, fifth release: refused by the budget" 1 'KB\.json.*budget' "out/B5.json" \
+  "$BIN" decrypt D/STATS.fhe --keys K --schema D/SCHEMA.json --out out/B5.json --epsilon 4 --ledger KB.json
+check "the refused release left the ledger unchanged" test "$(sha256sum <KB.json)" = "$ledger_before"
+check "the ledger records four releases under the default cap" python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
-assert d["epsilon_budget"] == 10, d["epsilon_budget"]
-assert len(d["releases"]) == 4, len(d["releases"])
-' KB/budget.json
+assert d["cap"]["epsilon"] == 10, d["cap"]
+assert len(d["entries"]) == 4, len(d["entries"])
+' KB.json
 fails "a refused release does not replace an existing STATS.json" 1 'budget' "out/keep.json" \
-  "$BIN" decrypt D/STATS.fhe --keys KB --schema D/SCHEMA.json --out out/keep.json --epsilon 4
-runs "--no-dp is not charged to the ledger" \
-  "$BIN" decrypt D/STATS.fhe --keys KB --schema D/SCHEMA.json --out out/nodp.json --no-dp --quiet
-check "the ledger still records four releases" test "$(sha256sum <KB/budget.json)" = "$ledger_before"
+  "$BIN" decrypt D/STATS.fhe --keys K --schema D/SCHEMA.json --out out/keep.json --epsilon 4 --ledger KB.json
+fails "raising delta does not buy budget" 1 'budget' "out/keep.json" \
+  "$BIN" decrypt D/STATS.fhe --keys K --schema D/SCHEMA.json --out out/keep.json --epsilon 1 --delta 0.00001 --ledger KB.json
+runs "--no-dp is allowed, and recorded in the ledger" \
+  "$BIN" decrypt D/STATS.fhe --keys K --schema D/SCHEMA.json --out out/nodp.json --no-dp --quiet --ledger KB2.json
+check "the ledger records the exact release" grep -q '"no-dp"' KB2.json
+fails "after --no-dp, a DP release is refused until a reset" 1 'KB2\.json.*reset' "out/dp.json" \
+  "$BIN" decrypt D/STATS.fhe --keys K --schema D/SCHEMA.json --out out/dp.json --epsilon 0.1 --ledger KB2.json
 rm -f out/nodp.json
 
 # ---------------------------------------------------------------- inspect
@@ -450,7 +457,7 @@ for path in sys.argv[2:]:
         assert key[i:i + 8].hex() not in low, f"bytes at offset {i} of {path}"
 EOF
 }
-for f in K/secret.key KP/secret.key K/public.key K/eval.key D/DATA.fhe D/STATS.fhe D/STATS.json D/SCHEMA.json KB/budget.json; do
+for f in K/secret.key KP/secret.key K/public.key K/eval.key D/DATA.fhe D/STATS.fhe D/STATS.json D/SCHEMA.json KB.json; do
   if runs "inspect $f" "$BIN" inspect "$f"; then
     check "inspect $f says what it is" grep -q '^kind: ' "$T/stdout"
     check "inspect $f prints no key material" no_secrets "$T/stdout" K/secret.key KP/secret.key

@@ -72,7 +72,7 @@ static void roundtrip(const fhs_schema *s) {
   CHECK_MSG(fhs_schema_write(s, path, &err) == 0, "%s", err.msg);
   fhs_schema t;
   CHECK_MSG(fhs_schema_read(path, &t, &err) == 0, "%s", err.msg);
-  CHECK(t.n_columns == s->n_columns && t.rows == s->rows);
+  CHECK(t.n_columns == s->n_columns && t.rows == 0 && t.origin == s->origin); /* no row count in SCHEMA.json */
   for (size_t i = 0; i < t.n_columns && i < s->n_columns; i++) {
     const fhs_column *a = &s->columns[i], *b = &t.columns[i];
     CHECK(strcmp(a->name, b->name) == 0 && a->type == b->type && a->missing == b->missing);

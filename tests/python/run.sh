@@ -55,7 +55,8 @@ import os, pandas as pd, fhesynth
 here = os.path.dirname(fhesynth.__file__)
 assert "site-packages" in here, here
 assert fhesynth.library_path().startswith(here), fhesynth.library_path()
-df = pd.DataFrame({"a": ["x", "y", "z"] * 40, "b": list(range(12)) * 10})
+# enough rows for DP domain discovery (the default) to see both columns' types
+df = pd.DataFrame({"a": ["x", "y", "z"] * 1000, "b": list(range(12)) * 250})
 out = fhesynth.run(df, epsilon=2.0, rows=30, seed=1)
 assert out.shape == (30, 2) and out["b"].dtype == "int64", out.dtypes
 print("ok: installed package at %s runs with %s" % (here, fhesynth.library_path()))

@@ -89,7 +89,7 @@ static void run_case(keys *k, const char *dir, size_t rows, int ways) {
   CHECK_MSG(fhs_schema_infer(csv, NULL, &schema, &err) == 0, "%s", err.msg);
   fhs_csv_reader *r = fhs_csv_open(csv, &err);
   fhs_encoder *enc = fhs_encoder_create(&schema, r, k->ctx->n, &err);
-  CHECK_MSG(fhs_data_encrypt(enc, &schema, &k->sk, data, rows, NULL, NULL, &err) == 0, "%s", err.msg);
+  CHECK_MSG(fhs_data_encrypt(enc, &schema, &k->sk, NULL, data, rows, NULL, NULL, &err) == 0, "%s", err.msg);
   fhs_encoder_free(enc);
   fhs_csv_close(r);
   fhs_data_reader *dr = fhs_data_open(data, &err);

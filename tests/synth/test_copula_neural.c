@@ -120,7 +120,7 @@ static void test_budget(size_t mi) {
       if (rc) continue;
       double rho;
       CHECK(fhs_dp_rho_from_epsilon(eps[e], 1e-6, &rho, &err) == 0);
-      CHECK(info.rho == rho && out.rho == rho && out.exact == 0 && out.rows == 20000);
+      CHECK(info.rho == rho && out.rho == rho && out.exact == 0 && fabs(out.rows - 20000) < 400);
       /* 4 attributes, 6 pairs: copula measures all; neural min(6, 5 x 4) = 6 rounds */
       CHECK_MSG(out.count == 10, "%s: %zu marginals", new_models[mi], out.count);
       double measured = fhs_marginal_set_rho_measured(&out);

@@ -34,7 +34,8 @@ static void test_budget(const fhs_marginal_set *exact) {
       double rho;
       CHECK(fhs_dp_rho_from_epsilon(eps[e], 1e-6, &rho, &err) == 0);
       CHECK(info.rho == rho && out.rho == rho && out.epsilon == eps[e] && out.delta == 1e-6);
-      CHECK(out.exact == 0 && out.rows == 20000);
+      /* a noisy estimate from the released tables, never the exact count */
+      CHECK_MSG(out.exact == 0 && fabs(out.rows - 20000) < 400, "rows %g", out.rows);
       CHECK_MSG(out.count == expect[p], "%s: %zu marginals", plans[p], out.count);
       /* the recorded sigmas are the noise actually added (sigma^2 rounded up by < 2^-23) */
       double measured = fhs_marginal_set_rho_measured(&out);

@@ -86,7 +86,7 @@ static void expect_bad(const fhs_schema *schema, const char *name, const char *t
   CHECK(s.count == 0 && s.m == NULL);
 }
 
-#define HEAD "{\"format\": \"fhesynth-stats\", \"version\": 1, \"rows\": 10, \"exact\": false, " \
+#define HEAD "{\"format\": \"fhesynth-stats\", \"version\": 2, \"rows_noisy\": 10, \"exact\": false, " \
              "\"epsilon\": 1, \"delta\": 1e-6, \"rho\": 0.01, \"marginals\": ["
 static void test_rejections(const fhs_schema *schema) {
   expect_bad(schema, "bad1.json", "{\"format\": ", "invalid JSON");
@@ -119,11 +119,11 @@ static void test_rejections(const fhs_schema *schema) {
                   "\"extra\": 1}]}",
              "unknown key \"extra\"");
   expect_bad(schema, "bad11.json",
-             "{\"format\": \"fhesynth-stats\", \"version\": 2, \"rows\": 1, \"exact\": true, "
+             "{\"format\": \"fhesynth-stats\", \"version\": 1, \"rows_noisy\": 1, \"exact\": true, "
              "\"marginals\": []}",
              "version");
   expect_bad(schema, "bad12.json",
-             "{\"format\": \"fhesynth-stats\", \"version\": 1, \"rows\": 1, \"exact\": false, "
+             "{\"format\": \"fhesynth-stats\", \"version\": 2, \"rows_noisy\": 1, \"exact\": false, "
              "\"epsilon\": -1, \"delta\": 1e-6, \"rho\": 0.1, \"marginals\": []}",
              "\"epsilon\" must be a positive number");
   expect_bad(schema, "bad13.json",
@@ -131,7 +131,7 @@ static void test_rejections(const fhs_schema *schema) {
                   "\"counts\": [1,2,3], \"sigma\": 1}]}",
              "1 to 3 column names");
   expect_bad(schema, "bad14.json",
-             "{\"format\": \"fhesynth-stats\", \"version\": 1, \"rows\": 1, \"exact\": true, "
+             "{\"format\": \"fhesynth-stats\", \"version\": 2, \"rows_noisy\": 1, \"exact\": true, "
              "\"epsilon\": 1, \"marginals\": []}",
              "must be null in an exact release");
   fhs_marginal_set s;

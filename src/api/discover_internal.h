@@ -1,0 +1,74 @@
+/* Internals of DP domain discovery (discover.c, discover_grid.c, discover_scan.c). */
+#ifndef FHS_API_DISCOVER_INTERNAL_H
+#define FHS_API_DISCOVER_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "discover.h"
+#include "dp.h"
+#include "rows.h"
+
+/* A column with more distinct labels than this is refused if it turns out categorical. */
+#define DISC_MAX_LABELS 100000
+/* At most this many fine candidates between the DP low and high of a numeric column. */
+#define DISC_MAX_FINE 1000
+
+/* Value classes: every field is in exactly one, so the class counts of a column form one
+ * histogram of L2 sensitivity 1. */
+enum { DISC_EMPTY, DISC_INT, DISC_FRAC, DISC_DATETIME, DISC_OTHER, DISC_N_CLASSES };
+
+typedef struct {
+  char *key;
+  size_t len;
+  uint64_t count;
+} disc_label;
+
+typedef struct {
+  disc_label *slots;
+  size_t cap, n;
+  bool overflow; /* more than DISC_MAX_LABELS distinct labels */
+} disc_labels;
+
+typedef struct {
+  /* pass 1 (exact, never released) */
+  uint64_t cls[DISC_N_CLASSES];
+  disc_labels labels;
+  uint64_t *coarse_num; /* n_grid_num + 1 cells: cell k holds grid[k-1] <= v < grid[k] */
+  uint64_t *coarse_dt;  /* n_grid_dt + 1 cells */
+  /* decisions from the noisy class counts */
+  fhs_col_type type;
+  bool missing, integer;
+  double noisy_cls[DISC_N_CLASSES];
+  /* numeric/datetime: range from the noisy coarse cells, then the fine grid (pass 2) */
+  double lo, hi;
+  double *cand; /* fine candidates lo = cand[0] < ... < cand[n_cand-1] = hi */
+  size_t n_cand;
+  uint64_t *cell;  /* n_cand + 1 cells as above */
+  uint64_t *point; /* point[j] = #{v == cand[j]} */
+} disc_col;
+
+typedef struct {
+  const char *input;
+  size_t n; /* columns */
+  disc_col *cols;
+  double *grid_num, *grid_dt; /* coarse, data-independent */
+  size_t n_grid_num, n_grid_dt;
+} disc_state;
+
+/* Number of grid points <= v (the cell of v). */
+size_t disc_cell(const double *grid, size_t n, double v);
+int disc_labels_add(disc_labels *m, const char *s, size_t len);
+void disc_labels_free(disc_labels *m);
+int disc_pass1(disc_state *st, fhs_rows *r, fhs_error *err);
+int disc_pass2(disc_state *st, fhs_error *err);
+
+/* Coarse grids: numbers 0 and +-10^k (k = -3..9); datetimes: 1 January of each year
+ * 1900..2100. */
+int disc_grid_numeric(double **grid, size_t *n);
+int disc_grid_datetime(double **grid, size_t *n);
+/* The fine candidates of a column between c->lo and c->hi (sets cand, n_cand). */
+int disc_fine_grid(disc_col *c);
+
+#endif
