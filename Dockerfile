@@ -60,8 +60,9 @@ RUN echo /opt/fhesynth/lib > /etc/ld.so.conf.d/fhesynth.conf && ldconfig \
  && useradd --uid 10001 --user-group --create-home --shell /usr/sbin/nologin fhesynth \
  && mkdir -p /keys /exchange /out /data /work \
  && chown fhesynth:fhesynth /keys /exchange /out /work && chmod 0700 /keys
+# the owner key and the privacy ledgers live with the owner's keys
 ENV PATH=/opt/fhesynth/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-    PYTHONDONTWRITEBYTECODE=1
+    PYTHONDONTWRITEBYTECODE=1 FHESYNTH_HOME=/keys/home
 USER fhesynth
 WORKDIR /work
 ENTRYPOINT ["fhesynth"]

@@ -166,7 +166,7 @@ static int release_domain(const domain_mode *dm, double epsilon, fhs_schema *rel
 
 /* One release under the domain mode's schema, scored on the evaluation (exact-data) bins. */
 static int run_once_domain(const domain_mode *dm, fhs_schema *eval_schema, const fhs_marginal_set *real_eval,
-                           const fhs_colset *sets, size_t n_sets, result *r, fhs_error *err) {
+                           const fhs_colset *sets, size_t n_sets, result *r, double *per_set, fhs_error *err) {
   fhs_schema rel;
   fhs_marginal_set exact, stats, syn_eval;
   fhs_synth_model *m = NULL;
@@ -189,6 +189,8 @@ static int run_once_domain(const domain_mode *dm, fhs_schema *eval_schema, const
   if (rc == 0) {
     rc = fhs_marginals_count(eval_schema, &syn, sets, n_sets, &syn_eval, err);
     if (rc == 0) rc = fhs_tvd_sets(real_eval, &syn_eval, &sum, err);
+    for (size_t i = 0; rc == 0 && per_set && i < n_sets; i++)
+      per_set[i] = fhs_tvd_marginal(&real_eval->m[i], &syn_eval.m[i]);
     fhs_marginal_set_free(&syn_eval);
     fhs_index_table_free(&syn);
   }
@@ -271,6 +273,9 @@ static void print_worst(const fhs_schema *schema, const fhs_colset *sets, size_t
                         const double *tvd, size_t k, const char *model) {
   size_t *order = malloc(n_sets * sizeof *order), n = 0;
   if (!order) return;
+  for (size_t i = 0; i < n_sets; i++) /* every 1-way: where a domain loses mass */
+    if (sets[i].n_cols == 1)
+      fprintf(stderr, "    %s 1-way %.4f %s\n", model, tvd[i], schema->columns[sets[i].cols[0]].name);
   for (size_t i = 0; i < n_sets; i++)
     if (sets[i].n_cols == 2) order[n++] = i;
   for (size_t i = 0; i < n && i < k; i++) /* partial selection sort: k is small */
@@ -438,7 +443,7 @@ int main(int argc, char **argv) {
       result *r = &res[n_res++];
       r->model = models[mi], r->epsilon = eps[e], r->delta = delta;
       for (int t = 0; t < trials; t++)
-        if (dm.mode ? run_once_domain(&dm, &schema, &real_eval, sets, n_sets, r, &err)
+        if (dm.mode ? run_once_domain(&dm, &schema, &real_eval, sets, n_sets, r, per_set, &err)
                     : run_once(&schema, &real, &exact, &real_eval, sets, n_sets, r, per_set, &err)) {
           fprintf(stderr, "bench_quality: %s\n", err.msg);
           return 1;

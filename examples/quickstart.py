@@ -73,11 +73,13 @@ def main() -> int:
     print("server: %d marginals computed on ciphertexts -> %s (%.1f KiB)"
           % (stats.marginals, stats.path, stats.path.stat().st_size / 1024))
 
-    # owner: decrypt only the aggregates, with differential privacy, then synthesize
+    # owner: check the server's result against the data (every count recounted), decrypt only
+    # the aggregates, with differential privacy, then synthesize
     t = time.monotonic()
     noisy = fhesynth.decrypt(stats, keys, epsilon=args.epsilon, schema=work / "SCHEMA.json",
-                             out=work / "STATS.json")
-    synth = fhesynth.synthesize(noisy, rows=len(train), model="mst", seed=1, out=work / "synthetic.csv")
+                             out=work / "STATS.json", verify=train)
+    # as many rows as the noisy count says: the exact count is never released
+    synth = fhesynth.synthesize(noisy, model="mst", seed=1, out=work / "synthetic.csv")
     times["decrypt + synthesize"] = time.monotonic() - t
     print("owner: %d noisy marginals at epsilon %g -> %d synthetic rows in %s"
           % (len(noisy.marginals), noisy.epsilon, len(synth), work / "synthetic.csv"))

@@ -327,7 +327,9 @@ wait "$owner_pid" && ok "owner service exited 0 ($(($(date +%s) - start)) s in a
 sed 's/^/  owner| /' "$vols/owner.log"; [ -f "$vols/server.log" ] && sed 's/^/  server| /' "$vols/server.log"
 if [ -f "$vols/out/synthetic.csv" ]; then
   got=$(($(wc -l <"$vols/out/synthetic.csv") - 1)) want=$(($(wc -l <"$vols/data/adult.csv") - 1))
-  [ "$got" -eq "$want" ] && ok "owner wrote $got synthetic rows to the out volume" || bad "synthetic rows: $got, expected $want"
+  # the noisy row count (never the exact one): within 10% of the input's
+  [ $((got * 10)) -gt $((want * 9)) ] && [ $((got * 10)) -lt $((want * 11)) ] &&
+    ok "owner wrote $got synthetic rows to the out volume (input: $want)" || bad "synthetic rows: $got, input $want"
   [ -f "$vols/out/synthetic.csv.manifest.json" ] && ok "manifest beside the rows" || bad "no manifest"
   head -n 3 "$vols/out/synthetic.csv" | sed 's/^/  synthetic.csv| /'
 else

@@ -705,7 +705,7 @@ class Synthesizer(_Handle):
 
     def sample(self, rows: Optional[int] = None, *, seed: Optional[int] = None,
                out: Optional[PathLike] = None) -> pd.DataFrame:
-        """Samples ``rows`` rows (default: the real data's row count) as a DataFrame.
+        """Samples ``rows`` rows (default: the noisy row count of the release) as a DataFrame.
 
         ``seed`` makes the rows reproducible bit for bit (default: a random seed). With
         ``out`` (.csv, .parquet or .jsonl) the rows are also written there, with
@@ -739,7 +739,7 @@ def synthesize(stats: Union[NoisyStats, PathLike], rows: Optional[int] = None, *
     Args:
         stats: :class:`NoisyStats` or the path of STATS.json (with ``schema``, default
             SCHEMA.json beside it).
-        rows: default: the real data's row count.
+        rows: default: the noisy row count of the release (the exact one is never released).
         model: "mst" (default), "independent", "copula", "neural".
         seed: reproducible sampling (default: random).
         out: also write the rows there (.csv, .parquet, .jsonl) with a manifest beside it.

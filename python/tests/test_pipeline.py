@@ -240,7 +240,8 @@ def test_run_twice_charges_one_ledger(frame, tmp_path, monkeypatch):
     # a release past the cap is refused, and nothing is charged for it
     with pytest.raises(fhesynth.BudgetExceeded):
         fhesynth.run(small, epsilon=10.0, seed=3)
-    assert json.dumps(json.loads(ledgers[0].read_text())).count('"marginals"') == 2
+    after = json.dumps(json.loads(ledgers[0].read_text()))
+    assert after.count('"marginals"') == 2 and after.count('"discovery"') == 2  # not even discovery
 
 
 def test_progress(keys, frame, tmp_path, capsys):

@@ -89,6 +89,12 @@ fhs_status api_ledger_path(const uint8_t id[FHS_DATASET_ID_BYTES], const char *o
 fhs_status api_ledger_charge(const char *path, const uint8_t id[FHS_DATASET_ID_BYTES], double cap_epsilon,
                              double cap_delta, const api_release *r);
 
+/* Would a release of (rho, delta, delta_approx) fit in the ledger at path now? FHS_OK, or
+ * FHS_ERR_BUDGET with the ledger's message. For a caller about to spend in several steps (run),
+ * so that a release that cannot finish spends nothing; the charges themselves still decide. */
+fhs_status api_ledger_precheck(const char *path, const uint8_t id[FHS_DATASET_ID_BYTES], double rho, double delta,
+                               double delta_approx);
+
 /* The default zCDP budget of a DP domain discovery whose label thresholds use delta_thr. */
 double api_discovery_default_rho(double delta_thr);
 

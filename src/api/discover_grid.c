@@ -101,9 +101,20 @@ static int fine_datetime(disc_col *c) {
   return 0;
 }
 
+/* Every integer lo..hi (the caller checked that both are integers at most
+ * DISC_MAX_INT_SPAN apart). */
+static int fine_integers(disc_col *c) {
+  size_t k = (size_t)(c->hi - c->lo) + 1;
+  c->cand = malloc(k * sizeof *c->cand);
+  if (!c->cand) return -1;
+  for (size_t j = 0; j < k; j++) c->cand[j] = c->lo + (double)j;
+  c->n_cand = k;
+  return 0;
+}
+
 int disc_fine_grid(disc_col *c) {
   c->n_cand = 0;
-  int rc = c->type == FHS_COL_DATETIME ? fine_datetime(c) : fine_numeric(c);
+  int rc = c->hist ? fine_integers(c) : c->type == FHS_COL_DATETIME ? fine_datetime(c) : fine_numeric(c);
   if (rc) return -1;
   c->cell = calloc(c->n_cand + 1, sizeof *c->cell);
   c->point = calloc(c->n_cand, sizeof *c->point);

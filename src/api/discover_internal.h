@@ -14,6 +14,9 @@
 #define DISC_MAX_LABELS 100000
 /* At most this many fine candidates between the DP low and high of a numeric column. */
 #define DISC_MAX_FINE 1000
+/* An integer column whose DP range [lo, hi] spans at most this much gets one noisy count per
+ * integer (discover.c) instead of the fine grid and the exponential mechanism. */
+#define DISC_MAX_INT_SPAN 512
 
 /* Value classes: every field is in exactly one, so the class counts of a column form one
  * histogram of L2 sensitivity 1. */
@@ -43,6 +46,10 @@ typedef struct {
   double noisy_cls[DISC_N_CLASSES];
   /* numeric/datetime: range from the noisy coarse cells, then the fine grid (pass 2) */
   double lo, hi;
+  /* hist: an integer column with a small range; cand then holds every integer lo..hi and
+   * point[j] counts the values that fall on cand[j] once clamped into [lo, hi] and rounded
+   * down (cell is unused) */
+  bool hist;
   double *cand; /* fine candidates lo = cand[0] < ... < cand[n_cand-1] = hi */
   size_t n_cand;
   uint64_t *cell;  /* n_cand + 1 cells as above */
@@ -68,7 +75,8 @@ int disc_pass2(disc_state *st, fhs_error *err);
  * 1900..2100. */
 int disc_grid_numeric(double **grid, size_t *n);
 int disc_grid_datetime(double **grid, size_t *n);
-/* The fine candidates of a column between c->lo and c->hi (sets cand, n_cand). */
+/* The fine candidates of a column between c->lo and c->hi (sets cand, n_cand); every integer
+ * lo..hi when c->hist. */
 int disc_fine_grid(disc_col *c);
 
 #endif

@@ -112,6 +112,11 @@ static void fine_field(disc_col *c, const fhs_csv_field *f) {
   int bad = c->type == FHS_COL_DATETIME ? fhs_datetime_parse(f->ptr, f->len, &v)
                                         : fhs_parse_number(f->ptr, f->len, &v);
   if (f->len == 0 || bad) return;
+  if (c->hist) { /* clamped into [lo, hi], rounded down: exactly one cell per value */
+    double x = floor(fmin(fmax(v, c->lo), c->hi));
+    c->point[(size_t)(x - c->lo)]++;
+    return;
+  }
   size_t k = disc_cell(c->cand, c->n_cand, v);
   c->cell[k]++;
   if (k > 0 && c->cand[k - 1] == v) c->point[k - 1]++;

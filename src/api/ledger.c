@@ -201,6 +201,36 @@ fhs_status api_ledger_charge(const char *path, const uint8_t id[FHS_DATASET_ID_B
   return FHS_OK;
 }
 
+fhs_status api_ledger_precheck(const char *path, const uint8_t id[FHS_DATASET_ID_BYTES], double rho, double delta,
+                               double delta_approx) {
+  char hex[FHS_DP_DATASET_ID_HEX + 1];
+  id_hex(id, hex);
+  struct stat st;
+  fhs_dp_ledger_summary sum;
+  fhs_error err = {{0}};
+  if (stat(path, &st) != 0) { /* a new ledger will get the default cap */
+    memset(&sum, 0, sizeof sum);
+    sum.epsilon_cap = FHS_DEFAULT_BUDGET_EPSILON;
+    sum.delta_cap = FHS_DEFAULT_DELTA;
+  } else if (fhs_dp_ledger_read(path, hex, &sum, NULL, NULL, &err) != 0) {
+    return ledger_fail(path, &err);
+  }
+  if (sum.unbounded)
+    return api_fail(FHS_ERR_BUDGET, "%s: a release without DP was recorded on %s; reset the ledger explicitly "
+                    "(fhesynth budget --reset) to start a new epoch", path, sum.unbounded_since);
+  if (delta > sum.delta_cap)
+    return api_fail(FHS_ERR_BUDGET, "%s: release delta %g exceeds the ledger's delta %g (budget cap)", path, delta,
+                    sum.delta_cap);
+  double approx = sum.delta_approx_spent + delta_approx, eps = INFINITY;
+  if (approx < sum.delta_cap && fhs_dp_epsilon_from_rho(sum.rho_spent + rho, sum.delta_cap - approx, &eps, &err) != 0)
+    return ledger_fail(path, &err);
+  if (eps > sum.epsilon_cap * (1 + 1e-9))
+    return api_fail(FHS_ERR_BUDGET, "%s: privacy budget exceeded: spent epsilon %.6g, with this release %.6g > cap "
+                    "epsilon %g (at delta %g); nothing was spent", path, sum.epsilon_spent, eps, sum.epsilon_cap,
+                    sum.delta_cap);
+  return FHS_OK;
+}
+
 /* ---------- public API: reading, creating and resetting a ledger ---------- */
 
 struct fhs_budget {

@@ -296,6 +296,14 @@ static fhs_status run_pipeline(const char *input, const char *whole, const fhs_r
   if (discover) dthr = FHS_RUN_DISCOVERY_DELTA_SHARE * delta;
   fhs_error err = {{0}};
   if (s == FHS_OK && fhs_dp_rho_from_epsilon(o->epsilon, delta - dthr, &rho, &err) != 0) s = api_fail_err(&err);
+  /* the whole release must fit before any of it is spent: a run refused at decrypt would
+   * otherwise have paid for its discovery */
+  uint8_t id[FHS_DATASET_ID_BYTES];
+  char *ledger = NULL;
+  if (s == FHS_OK) s = api_dataset_id(whole, id);
+  if (s == FHS_OK) s = api_ledger_path(id, o->ledger, &ledger);
+  if (s == FHS_OK) s = api_ledger_precheck(ledger, id, rho, delta, dthr);
+  free(ledger);
   fhs_encrypt_options eo;
   fhs_encrypt_options_init(&eo);
   eo.schema = o->schema;

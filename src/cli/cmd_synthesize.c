@@ -1,4 +1,4 @@
-/* fhesynth synthesize STATS.json --schema SCHEMA.json --rows N --out SYNTH.(csv|parquet|jsonl)
+/* fhesynth synthesize STATS.json --schema SCHEMA.json [--rows N] --out SYNTH.(csv|parquet|jsonl)
  *                     [--model M] [--seed S] */
 #include <getopt.h>
 #include <stdio.h>
@@ -6,9 +6,10 @@
 #include "cli.h"
 
 static const char USAGE[] =
-    "usage: fhesynth synthesize STATS.json --schema SCHEMA.json --rows N --out SYNTH.(csv|parquet|jsonl)\n"
+    "usage: fhesynth synthesize STATS.json --schema SCHEMA.json --out SYNTH.(csv|parquet|jsonl) [--rows N]\n"
     "                           [--model mst|independent|copula|neural|...] [--seed S]\n"
-    "  Fits the model to the noisy marginals in STATS.json (never to real rows) and samples N rows.\n"
+    "  Fits the model to the noisy marginals in STATS.json (never to real rows) and samples N rows\n"
+    "  (default: the noisy row count in STATS.json; the exact count is never released).\n"
     "  The same --seed gives the same file byte for byte; without it a random seed is drawn and\n"
     "  recorded in SYNTH.manifest.json, written beside the output.\n";
 
@@ -43,7 +44,7 @@ int cmd_synthesize(int argc, char **argv) {
     }
   }
   if (optind + 1 != argc) return cli_fail(FHS_EXIT_USAGE, "synthesize: expected exactly one STATS.json (see --help)");
-  if (!schema || !out || !have_rows) return cli_fail(FHS_EXIT_USAGE, "synthesize: --schema, --rows and --out are required");
+  if (!schema || !out) return cli_fail(FHS_EXIT_USAGE, "synthesize: --schema and --out are required");
   cli_apply_common(&common);
   if (!have_seed) seed = fhs_seed_random();
   fhs_noisy_stats *ns = NULL;
@@ -51,6 +52,7 @@ int cmd_synthesize(int argc, char **argv) {
   double t0 = cli_now();
   fhs_status s = fhs_noisy_stats_open(argv[optind], schema, &ns);
   if (s == FHS_OK) s = fhs_synthesizer_fit(ns, model, &m);
+  if (s == FHS_OK && !have_rows) rows = fhs_noisy_stats_rows(ns) ? fhs_noisy_stats_rows(ns) : 1;
   if (s == FHS_OK) s = fhs_synthesizer_sample(m, rows, seed, out);
   if (s == FHS_OK && !common.quiet)
     fprintf(stderr, "synthesize: %llu rows (model %s, seed %llu) -> %s (%.1f s)\n", (unsigned long long)rows,

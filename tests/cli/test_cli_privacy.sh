@@ -79,6 +79,7 @@ check "common labels kept" "grep -q '\"green\"' '$T/wd1/SCHEMA.json' && grep -q 
 L="$T/exh.json"
 "$FHS" run "$T/data.csv" --out "$T/all.csv" --workdir "$T/wd1" --epsilon 10 --seed 1 --quiet --ledger "$L" \
   2>"$T/e" && ok "a release of the whole cap passes" || bad "a release of the whole cap failed: $(cat "$T/e")"
+before=$(sha256sum < "$L")
 "$FHS" run "$T/data.csv" --out "$T/big.csv" --workdir "$T/wd1" --epsilon 1 --seed 1 --quiet --ledger "$L" \
   2>"$T/e" && bad "a release past the cap was accepted" || ok "a release past the cap is refused: $(cat "$T/e")"
 "$FHS" run "$T/data.csv" --out "$T/big.csv" --workdir "$T/wd1" --epsilon 8.5 --delta 0.5 --seed 1 --quiet \
@@ -87,6 +88,7 @@ L="$T/exh.json"
   --ledger "$T/fresh.json" 2>"$T/e" && bad "a delta above the ledger's was accepted" \
   || ok "a delta above the ledger's is refused: $(cat "$T/e")"
 check "nothing written by the refused releases" "[ ! -e '$T/big.csv' ]"
+check "nothing charged for them, not even their discovery" "[ \"\$(sha256sum < '$L')\" = '$before' ]"
 
 # --no-dp is recorded, and later DP releases are refused until a reset
 wd="$T/wd2"

@@ -75,6 +75,12 @@ else
   echo "note: node is not installed; the hyparquet comparison is skipped"
 fi
 
+# without --rows: the noisy row count of STATS.json, rounded (never the exact count)
+want=$(python3 -c 'import json, sys; print(round(json.load(open(sys.argv[1]))["rows_noisy"]))' W/STATS.json)
+"$BIN" synthesize W/STATS.json --schema W/SCHEMA.json --out norows.csv --seed 1 --quiet 2>/dev/null
+got=$(($(wc -l < norows.csv) - 1))
+check "synthesize without --rows writes the noisy count ($got rows, rows_noisy $want)" test "$got" = "$want"
+
 # bad inputs
 head -n 301 "$SRC/data/adult.csv" | cut -d, -f1-5 > other_in.csv
 "$BIN" run other_in.csv --out other.csv --workdir W2 --seed 1 --quiet 2>/dev/null

@@ -63,6 +63,8 @@ static void test_canary(void) {
     if (!age || !job || age->type == FHS_COL_CATEGORICAL) continue;
     label_seen += has_label(job, "Zyxwv-Canary-Label");
     edge_follows += age->bins[age->n_bins - 1] >= 1000;
+    CHECK_MSG(age->bins[0] >= 10 && age->bins[age->n_bins - 1] <= 100, "age edges %g..%g", age->bins[0],
+              age->bins[age->n_bins - 1]);
     common_lost += !has_label(job, "Clerk") || !has_label(job, "Teacher") || !has_label(job, "Baker");
     unordered += !alphabetical(job);
     CHECK(s.origin == FHS_ORIGIN_DP && s.dp_rho == 0.01 && s.dp_delta == 1e-7);
@@ -83,6 +85,79 @@ static void test_canary(void) {
   CHECK_MSG(common_lost == 0, "a common label was dropped in %d of 20 runs", common_lost);
   CHECK(unordered == 0);
   CHECK(roundtrip_bad == 0);
+}
+
+static bool has_edge(const fhs_column *c, double v) {
+  for (size_t k = 0; k < c->n_bins; k++)
+    if (c->bins[k] == v) return true;
+  return false;
+}
+
+/* 8000 rows of an hours-like integer column (40 for 40% of the rows, 50 for 10%, the rest
+ * uniform on 20..60) and a label, plus one planted row with 95 hours: inside the DP range
+ * [10, 100], so it lands in the per-integer histogram. Over 20 runs at rho 0.01: 40 and 50
+ * always get bins [40, 41) and [50, 51); no edge ever lies near 95; the outer edges are tight
+ * (20 and 61, give or take the noise). */
+static void test_spikes_and_outlier(void) {
+  const char *csv = path_in("hours.csv");
+  int spikes_missed = 0, near_outlier = 0, loose = 0;
+  for (int run = 0; run < 20; run++) {
+    FILE *f = fopen(csv, "w");
+    srand(300 + (unsigned)run);
+    fprintf(f, "hours,grp\n");
+    for (int i = 0; i < 8000; i++) {
+      int r = rand() % 10;
+      fprintf(f, "%d,%c\n", r < 4 ? 40 : r == 4 ? 50 : 20 + rand() % 41, 'A' + rand() % 3);
+    }
+    fprintf(f, "95,A\n");
+    fclose(f);
+    fhs_schema s;
+    fhs_error err = {{0}};
+    int rc = api_discover_schema(csv, 0.01, 1e-7, 16, 255, &s, &err);
+    CHECK_MSG(rc == 0, "%s", err.msg);
+    if (rc) continue;
+    const fhs_column *h = col_named(&s, "hours");
+    CHECK(h && h->type == FHS_COL_NUMERIC && h->clamp && !h->missing);
+    if (!h || h->type != FHS_COL_NUMERIC) {
+      fhs_schema_free(&s);
+      continue;
+    }
+    spikes_missed += !(has_edge(h, 40) && has_edge(h, 41) && has_edge(h, 50) && has_edge(h, 51));
+    for (size_t k = 0; k < h->n_bins; k++) near_outlier += h->bins[k] >= 85;
+    loose += h->bins[0] < 18 || h->bins[0] > 22 || h->bins[h->n_bins - 1] < 59 || h->bins[h->n_bins - 1] > 63;
+    CHECK(h->n_bins - 1 <= 16 + 16);
+    fhs_schema_free(&s);
+  }
+  CHECK_MSG(spikes_missed == 0, "a spike without its own bin in %d of 20 runs", spikes_missed);
+  CHECK_MSG(near_outlier == 0, "an edge near the planted 95 in %d of 20 runs", near_outlier);
+  CHECK_MSG(loose == 0, "outer edges not tight in %d of 20 runs", loose);
+}
+
+/* A numeric column with empty fields in 10% of the rows gets its missing slot (decided by a
+ * cell of the step-2 histogram); a column without empty fields does not. */
+static void test_missing(void) {
+  const char *csv = path_in("missing.csv");
+  int wrong = 0;
+  for (int run = 0; run < 5; run++) {
+    FILE *f = fopen(csv, "w");
+    srand(500 + (unsigned)run);
+    fprintf(f, "n,w,g\n");
+    for (int i = 0; i < 3000; i++) {
+      bool empty = rand() % 10 == 0;
+      if (empty) fprintf(f, ",%d,%s\n", rand() % 100000, i % 7 ? "x" : "");
+      else fprintf(f, "%d,%d,%s\n", rand() % 50, rand() % 100000, i % 7 ? "x" : "");
+    }
+    fclose(f);
+    fhs_schema s;
+    fhs_error err = {{0}};
+    int rc = api_discover_schema(csv, 0.05, 1e-7, 16, 255, &s, &err);
+    CHECK_MSG(rc == 0, "%s", err.msg);
+    if (rc) continue;
+    const fhs_column *n = col_named(&s, "n"), *w = col_named(&s, "w"), *g = col_named(&s, "g");
+    wrong += !(n && n->missing && w && !w->missing && g && g->missing);
+    fhs_schema_free(&s);
+  }
+  CHECK_MSG(wrong == 0, "missing slot wrong in %d of 5 runs", wrong);
 }
 
 static void write_file(const char *path, const char *text) {
@@ -196,7 +271,11 @@ static void test_adult(const char *root) {
     for (size_t i = 0; i < e.n_columns; i++) {
       const fhs_column *ec = &e.columns[i], *dc = col_named(&s, ec->name);
       CHECK(dc && dc->type == ec->type && alphabetical(dc) && dc->has_fallback);
-      if (dc && dc->type == FHS_COL_NUMERIC) CHECK(dc->clamp && dc->n_bins >= 3 && dc->bins[dc->n_bins - 1] != ec->bins[ec->n_bins - 1]);
+      /* never the exact maximum; a one-bin-per-value column (education-num) ends at its
+       * largest value + 1 in both schemas, which is no exact extreme */
+      bool unit_top = ec->n_bins >= 2 && ec->bins[ec->n_bins - 1] - ec->bins[ec->n_bins - 2] == 1;
+      if (dc && dc->type == FHS_COL_NUMERIC)
+        CHECK(dc->clamp && dc->n_bins >= 3 && (unit_top || dc->bins[dc->n_bins - 1] != ec->bins[ec->n_bins - 1]));
       for (size_t k = 0; dc && k < ec->n_categories && k < 1000; k++)
         if (cnt[i * 1000 + k] >= MIN_KEPT && !has_label(dc, ec->categories[k])) {
           fprintf(stderr, "lost %s=%s (%llu rows)\n", ec->name, ec->categories[k], (unsigned long long)cnt[i * 1000 + k]);
@@ -232,6 +311,8 @@ int main(int argc, char **argv) {
   }
   test_policies();
   test_canary();
+  test_spikes_and_outlier();
+  test_missing();
   test_adult(argv[1]);
   return check_report("test_encode_discover");
 }

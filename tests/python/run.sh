@@ -34,7 +34,8 @@ case $what in
     PYTHONPATH="$src/python" "$py" "$src/examples/quickstart.py" --data "$src/data/adult.csv" --sample 5000 \
       --workdir "$tmp/work" | tee "$tmp/out.txt"
     rows=$(($(wc -l < "$tmp/work/synthetic.csv") - 1))
-    [ "$rows" -eq 4000 ] || { echo "FAIL: $rows synthetic rows, expected 4000"; exit 1; }
+    # the noisy row count of the 4000 training rows
+    [ "$rows" -gt 3600 ] && [ "$rows" -lt 4400 ] || { echo "FAIL: $rows synthetic rows, expected about 4000"; exit 1; }
     grep -q "^fidelity: mean 1-way TVD" "$tmp/out.txt" || { echo "FAIL: no fidelity summary"; exit 1; }
     if grep -q "^report: skipped" "$tmp/out.txt"; then
       echo "note: the report part is skipped: libfhesynth has no fhs_evaluate yet"
