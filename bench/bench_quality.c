@@ -92,6 +92,16 @@ typedef struct {
   double t_release, t_fit, t_sample;
 } result;
 
+/* Adds one trial's figures to r (divided by the number of trials later). */
+static void accumulate(result *r, const fhs_tvd_summary *sum, double release, double fit, double sample) {
+  for (int k = 1; k <= 3; k++) {
+    r->tvd.mean[k] += sum->mean[k];
+    r->tvd.max[k] += sum->max[k];
+    r->tvd.n[k] = sum->n[k];
+  }
+  r->t_release += release, r->t_fit += fit, r->t_sample += sample;
+}
+
 /* One release -> fit -> sample -> TVD; accumulates into r (divided by trials later). */
 static int run_once(const fhs_schema *schema, const fhs_index_table *real,
                     const fhs_marginal_set *exact, const fhs_marginal_set *real_eval,
@@ -121,12 +131,7 @@ static int run_once(const fhs_schema *schema, const fhs_index_table *real,
   fhs_marginal_set_free(&syn_eval);
   fhs_index_table_free(&syn);
   if (rc) return -1;
-  for (int k = 1; k <= 3; k++) {
-    r->tvd.mean[k] += sum.mean[k];
-    r->tvd.max[k] += sum.max[k];
-    r->tvd.n[k] = sum.n[k];
-  }
-  r->t_release += t1 - t0, r->t_fit += t2 - t1, r->t_sample += t3 - t2;
+  accumulate(r, &sum, t1 - t0, t2 - t1, t3 - t2);
   return 0;
 }
 
@@ -198,12 +203,7 @@ static int run_once_domain(const domain_mode *dm, fhs_schema *eval_schema, const
   fhs_marginal_set_free(&stats);
   fhs_schema_free(&rel);
   if (rc) return -1;
-  for (int k = 1; k <= 3; k++) {
-    r->tvd.mean[k] += sum.mean[k];
-    r->tvd.max[k] += sum.max[k];
-    r->tvd.n[k] = sum.n[k];
-  }
-  r->t_release += t1 - t0, r->t_fit += t2 - t1, r->t_sample += t3 - t2;
+  accumulate(r, &sum, t1 - t0, t2 - t1, t3 - t2);
   return 0;
 }
 
@@ -335,10 +335,9 @@ static int pgm_schema(const char *csv, const char *domain, fhs_schema *s, fhs_er
   return rc;
 }
 
+/* The repository's own copy (data/): benchmarks read nothing outside the repository. */
 static const char *default_path(const char *name, char *buf, size_t size) {
   snprintf(buf, size, "%s/data/%s", FHS_SOURCE_DIR, name);
-  if (access(buf, R_OK) == 0) return buf;
-  snprintf(buf, size, "%s/../shared/data/%s", FHS_SOURCE_DIR, name);
   return buf;
 }
 

@@ -39,3 +39,18 @@ int fhs_dp_sample_bernoulli_exp(const fhs_dp_rng *rng, fhs_dp_rational gamma, in
   *out = fhs_dp_bernoulli_exp_split(&r, gamma.num / gamma.den, gamma.num % gamma.den, gamma.den);
   return 0;
 }
+
+/* exp(-(w + f)) is the AND of independent Bernoulli(exp(-w)) and Bernoulli(exp(-f)) draws, so a
+ * 128-bit numerator is cut into 64-bit whole parts and one fraction. */
+int fhs_dp_sample_bernoulli_exp_dyadic(const fhs_dp_rng *rng, unsigned __int128 num, unsigned shift, int *out,
+                                       fhs_error *err) {
+  unsigned __int128 whole = num >> shift;
+  uint64_t frac = (uint64_t)(num & (((unsigned __int128)1 << shift) - 1));
+  while (whole > 0) {
+    uint64_t part = whole > (unsigned __int128)UINT64_MAX ? UINT64_MAX : (uint64_t)whole;
+    whole -= part;
+    if (fhs_dp_sample_bernoulli_exp(rng, (fhs_dp_rational){part, 1}, out, err)) return -1;
+    if (!*out) return 0;
+  }
+  return fhs_dp_sample_bernoulli_exp(rng, (fhs_dp_rational){frac, (uint64_t)1 << shift}, out, err);
+}

@@ -54,19 +54,6 @@ int fhs_dp_threshold_histogram(const fhs_dp_rng *rng, int64_t *counts, size_t n,
 double fhs_dp_rho_expmech(double epsilon) { return epsilon * epsilon / 8; }
 double fhs_dp_expmech_epsilon(double rho) { return rho > 0 ? sqrt(8 * rho) : 0; }
 
-/* Bernoulli(exp(-num / 2^shift)): exp(-(w + f)) is the AND of Bernoulli(exp(-w)) draws (w
- * cut into 64-bit parts) and one Bernoulli(exp(-f)). */
-static int accept_exp(const fhs_dp_rng *rng, u128 num, unsigned shift, int *out, fhs_error *err) {
-  u128 whole = num >> shift;
-  uint64_t frac = (uint64_t)(num & (((u128)1 << shift) - 1));
-  while (whole > 0) {
-    uint64_t part = whole > (u128)UINT64_MAX ? UINT64_MAX : (uint64_t)whole;
-    whole -= part;
-    if (fhs_dp_sample_bernoulli_exp(rng, (fhs_dp_rational){part, 1}, out, err)) return -1;
-    if (!*out) return 0;
-  }
-  return fhs_dp_sample_bernoulli_exp(rng, (fhs_dp_rational){frac, (uint64_t)1 << shift}, out, err);
-}
 
 /* Rounded loss ceil(2^10 |q_den below - q_num n| / q_den) = -floor(2^10 u): exact integers. */
 static u128 loss(uint64_t below, uint64_t n, uint64_t q_num, uint64_t q_den) {
@@ -99,7 +86,7 @@ int fhs_dp_quantile(const fhs_dp_rng *rng, const uint64_t *below, size_t m, uint
     if (fhs_dp_uniform_u64(rng, m, &j, err)) return -1;
     u128 gap = loss(below[j], n, q_num, q_den) - best;
     int ok;
-    if (accept_exp(rng, gap * e, EPS_SHIFT + SCORE_SHIFT + 1, &ok, err)) return -1;
+    if (fhs_dp_sample_bernoulli_exp_dyadic(rng, gap * e, EPS_SHIFT + SCORE_SHIFT + 1, &ok, err)) return -1;
     if (ok) {
       *index = (size_t)j;
       return 0;

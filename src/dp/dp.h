@@ -76,6 +76,11 @@ int fhs_dp_sigma2_from_double(double sigma2, fhs_dp_rational *out, fhs_error *er
 int fhs_dp_sample_bernoulli_exp(const fhs_dp_rng *rng, fhs_dp_rational gamma, int *out,
                                 fhs_error *err);
 
+/* Bernoulli(exp(-num / 2^shift)) for a 128-bit numerator and shift < 64 (exponential-mechanism
+ * weights with dyadic utilities). */
+int fhs_dp_sample_bernoulli_exp_dyadic(const fhs_dp_rng *rng, unsigned __int128 num, unsigned shift, int *out,
+                                       fhs_error *err);
+
 /* Discrete Laplace with scale t/s (s, t >= 1): P(X = x) proportional to exp(-|x| s / t). */
 int fhs_dp_sample_laplace(const fhs_dp_rng *rng, uint64_t s, uint64_t t, int64_t *out,
                           fhs_error *err);

@@ -23,19 +23,6 @@
 
 typedef unsigned __int128 u128;
 
-/* Bernoulli(exp(-(num / 2^shift))) for a 128-bit numerator: exp(-(w + f)) is the AND of
- * independent Bernoulli(exp(-w)) and Bernoulli(exp(-f)) draws. */
-static int accept(const fhs_dp_rng *rng, u128 num, unsigned shift, int *out, fhs_error *err) {
-  u128 whole = num >> shift;
-  uint64_t frac = (uint64_t)(num & (((u128)1 << shift) - 1));
-  while (whole > 0) {
-    uint64_t part = whole > (u128)UINT64_MAX ? UINT64_MAX : (uint64_t)whole;
-    whole -= part;
-    if (fhs_dp_sample_bernoulli_exp(rng, (fhs_dp_rational){part, 1}, out, err)) return -1;
-    if (!*out) return 0;
-  }
-  return fhs_dp_sample_bernoulli_exp(rng, (fhs_dp_rational){frac, (uint64_t)1 << shift}, out, err);
-}
 
 int fhs_expmech_choose(const fhs_dp_rng *rng, double epsilon, const u128 *num, const u128 *den,
                        size_t n, size_t *choice, fhs_error *err) {
@@ -67,7 +54,7 @@ int fhs_expmech_choose(const fhs_dp_rng *rng, double epsilon, const u128 *num, c
     uint64_t i;
     int ok;
     if ((rc = fhs_dp_uniform_u64(rng, n, &i, err))) break;
-    if ((rc = accept(rng, (u128)e * (qmax - q[i]), shift, &ok, err))) break;
+    if ((rc = fhs_dp_sample_bernoulli_exp_dyadic(rng, (u128)e * (qmax - q[i]), shift, &ok, err))) break;
     if (ok) {
       *choice = (size_t)i;
       break;
