@@ -20,7 +20,8 @@
  * delta is then 1e-6 (the new default). TVD is still measured on the exact-data schema's bins
  * (the evaluation bins of the default mode), so the figures compare; synthetic values outside
  * them are clamped, unknown labels counted in the column's first value. Rows sampled: the
- * noisy row count. */
+ * noisy row count. --release-bins K: the discovered domain's bins (default: --bins, which
+ * also sets the evaluation bins). */
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -344,6 +345,7 @@ static const char *default_path(const char *name, char *buf, size_t size) {
 int main(int argc, char **argv) {
   int json = 0, pgm = 0, trials = 3, exact_fit = 0;
   domain_mode dm = {DOMAIN_EXACT, NULL, NULL, 0, 1e-6};
+  size_t release_bins = 0; /* --domain dp: bins of the discovered domain (default: --bins) */
   char b3[1024];
   size_t worst = 0;
   const char *only_model = NULL;
@@ -367,6 +369,8 @@ int main(int argc, char **argv) {
       }
     } else if (!strcmp(argv[i], "--public") && i + 1 < argc)
       dm.public_schema = argv[++i];
+    else if (!strcmp(argv[i], "--release-bins") && i + 1 < argc)
+      release_bins = (size_t)atoi(argv[++i]);
     else if (!strcmp(argv[i], "--worst") && i + 1 < argc)
       worst = (size_t)atoi(argv[++i]);
     else if (!strcmp(argv[i], "--bins") && i + 1 < argc)
@@ -422,7 +426,7 @@ int main(int argc, char **argv) {
   double n = (double)real.n_rows;
   /* the exact-schema mode keeps the old default delta, so its figures are the "before" */
   double delta = pgm ? 1e-10 : dm.mode ? dm.delta : fmin(1e-6, 1.0 / (n * n));
-  dm.csv = csv, dm.bins = bins;
+  dm.csv = csv, dm.bins = release_bins ? release_bins : bins;
   if (!dm.public_schema) dm.public_schema = default_path("adult.schema.json", b3, sizeof b3);
   if (dm.mode) eval_policies(&schema);
   const double eps_all[] = {0.3, 1, 4}, eps_pgm[] = {1};
