@@ -1,4 +1,4 @@
-/* The real datasets (shared/data): inference gives sensible schemas and every row encodes.
+/* The real datasets (data/): inference gives sensible schemas and every row encodes.
  * argv[1] is the data directory. */
 #include <string.h>
 
@@ -142,7 +142,7 @@ static void test_other(const char *dir, const char *file, uint64_t rows, size_t 
 }
 
 int main(int argc, char **argv) {
-  const char *dir = argc > 1 ? argv[1] : "../shared/data";
+  const char *dir = argc > 1 ? argv[1] : "data";
   if (fixture_init(&fx)) {
     perror("mkdtemp");
     return 1;

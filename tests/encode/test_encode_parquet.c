@@ -1,4 +1,4 @@
-/* Parquet input gives what CSV input gives: each dataset of shared/data is loaded from CSV into
+/* Parquet input gives what CSV input gives: each dataset of data/ is loaded from CSV into
  * a typed table (integers as INT64, other numbers as DOUBLE, the rest as dictionary strings,
  * empty fields missing), written as Parquet by the io writer, and then schema inference and
  * the row encoder run on both files must agree exactly (same SCHEMA.json bytes, same indices
@@ -194,7 +194,7 @@ static void test_row_error(const char *dir) {
 }
 
 int main(int argc, char **argv) {
-  const char *dir = argc > 1 ? argv[1] : "../shared/data";
+  const char *dir = argc > 1 ? argv[1] : "data";
   if (fixture_init(&fx)) return 1;
   test_dataset(dir, "adult");
   test_dataset(dir, "gapminder");
