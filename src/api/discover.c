@@ -293,6 +293,30 @@ static size_t nearest_cum(const double *y, size_t j0, size_t j1, double target) 
   return at;
 }
 
+/* Sparse tails: one value out there rarely clears the noise (Adult's ages 80-90 hold a few
+ * dozen rows each), but the tail's mass does. A block of k cells beyond the present values
+ * extends the outer edge when its noisy sum (unclipped: pure noise has mean 0 and sd
+ * sigma sqrt k) clears noise * sqrt k, the single-cell level scaled alike, so an empty or
+ * one-outlier block passes with the single cell's probability. */
+static void extend_tails(const double *x, size_t K, double noise, size_t *first, size_t *last) {
+  double s = 0;
+  for (size_t j = K; j-- > *last + 1;) {
+    s += x[j];
+    if (s > noise * sqrt((double)(K - j))) {
+      *last = j;
+      break;
+    }
+  }
+  s = 0;
+  for (size_t j = 0; j < *first; j++) {
+    s += x[j];
+    if (s > noise * sqrt((double)(j + 1))) {
+      *first = j;
+      break;
+    }
+  }
+}
+
 /* The hist path: one noisy histogram over the integers lo..hi (values clamped) plus the
  * empty fields, SHARE_HIST of the column's rho; everything below is post-processing of it.
  * Present values: noisy count over the PRESENT_FALSE level. Outer edges: the first present value
@@ -329,6 +353,7 @@ static int hist_edges(disc_col *c, const disc_budget *b, double *e, size_t *m, d
     }
   }
   if (first == K) first = last = best, present = 1; /* nothing clears the noise */
+  extend_tails(x, K, noise, &first, &last);
   double lo = c->cand[first], hi = c->cand[last] + 1, all = 0;
   for (size_t j = first; j <= last; j++) all += y[j] = fmax(x[j], 0);
   *median = c->cand[nearest_cum(y, first, last, all / 2)];
