@@ -41,6 +41,11 @@
  *   without "other". DP discovery sets K to the missing index when missing is true, else to
  *   the "(other)" category, else to the largest noisy category, or for numbers to the bin that
  *   holds the DP median. An empty field with "missing": true is always the missing index.
+ * Within-bin weights (optional, numeric): "sub": {"values": [...], "weights": [...]}. Synthesis
+ * then draws a bin's values among the listed ones inside it, in proportion to their weights
+ * (uniformly when they weigh nothing), instead of uniformly over the bin. DP discovery writes
+ * them from its noisy per-integer histogram (post-processing: free); they never change how
+ * data is encoded.
  * Order of the rules for one field: empty -> missing index, else fallback; numeric/datetime
  * -> parse (else fallback) -> bin (outside: clamp, else fallback); categorical -> label, else
  * other, else fallback. Without the applicable policy, each "else" is an error as before.
@@ -101,6 +106,11 @@ typedef struct {
   char *other;         /* categorical: unknown labels encode as this category, or NULL */
   bool has_fallback;   /* fallback below is set */
   size_t fallback;     /* index for fields nothing else places, < domain size */
+  /* within-bin weights (numeric): synthesis draws a value of a bin among the sub_values inside
+   * it, proportionally to sub_weights, instead of uniformly; NULL when absent */
+  double *sub_values;  /* n_sub strictly increasing values inside [bins[0], bins[n_bins-1]] */
+  double *sub_weights; /* n_sub finite weights >= 0 */
+  size_t n_sub;
 } fhs_column;
 
 /* Where a schema's domain comes from. EXACT is zero: unknown means data-derived. */

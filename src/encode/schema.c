@@ -47,6 +47,8 @@ void fhs_schema_free(fhs_schema *s) {
     for (size_t k = 0; k < c->n_categories; k++) free(c->categories[k]);
     free(c->categories);
     free(c->other);
+    free(c->sub_values);
+    free(c->sub_weights);
   }
   free(s->columns);
   memset(s, 0, sizeof *s);
@@ -130,6 +132,17 @@ static int check_policies(const fhs_column *c, const char *where, size_t i, cons
       return fhs_error_set(err, "%s: column %zu (\"%s\"): \"other\" names \"%s\", which is not one of its categories",
                            where, i + 1, name, q);
     }
+  }
+  if (c->n_sub) {
+    if (c->type != FHS_COL_NUMERIC)
+      return fhs_error_set(err, "%s: column %zu (\"%s\"): \"sub\" applies to numeric columns only", where, i + 1,
+                           name);
+    for (size_t k = 0; k < c->n_sub; k++)
+      if (!isfinite(c->sub_values[k]) || c->sub_values[k] < c->bins[0] || c->sub_values[k] > c->bins[c->n_bins - 1] ||
+          (k && !(c->sub_values[k] > c->sub_values[k - 1])) || !isfinite(c->sub_weights[k]) ||
+          c->sub_weights[k] < 0)
+        return fhs_error_set(err, "%s: column %zu (\"%s\"): \"sub\" value %zu is out of order, outside the bins, "
+                             "or has a negative weight", where, i + 1, name, k + 1);
   }
   size_t d = fhs_schema_domain_size(c);
   if (c->has_fallback && c->fallback >= d)

@@ -34,6 +34,23 @@ static void put_string(FILE *f, const char *s) {
   fputc('"', f);
 }
 
+/* "sub": {"values": [...], "weights": [...]}, shortest round-trip numbers. */
+static void put_numbers(FILE *f, const double *v, size_t n) {
+  for (size_t k = 0; k < n; k++) {
+    char num[40];
+    fhs_enc_format_double(v[k], num, sizeof num);
+    fprintf(f, "%s%s", k ? ", " : "", num);
+  }
+}
+
+static void put_sub(FILE *f, const fhs_column *c) {
+  fputs(", \"sub\": {\"values\": [", f);
+  put_numbers(f, c->sub_values, c->n_sub);
+  fputs("], \"weights\": [", f);
+  put_numbers(f, c->sub_weights, c->n_sub);
+  fputs("]}", f);
+}
+
 static void put_column(FILE *f, const fhs_column *c) {
   fputs("  {\"name\": ", f);
   put_string(f, c->name);
@@ -59,6 +76,7 @@ static void put_column(FILE *f, const fhs_column *c) {
     put_string(f, c->other);
   }
   if (c->has_fallback) fprintf(f, ", \"fallback\": %zu", c->fallback);
+  if (c->n_sub) put_sub(f, c);
   fputc('}', f);
 }
 
@@ -161,12 +179,35 @@ static int read_policies(json_t *obj, fhs_column *c, const char *where, const ch
   return 0;
 }
 
+/* "sub": two arrays of numbers of one length; their meaning is checked by fhs_schema_validate. */
+static int read_sub(json_t *obj, fhs_column *c, const char *where, const char *what, fhs_error *err) {
+  json_t *sub = json_object_get(obj, "sub");
+  if (!sub) return 0;
+  json_t *v = json_object_get(sub, "values"), *w = json_object_get(sub, "weights");
+  size_t n = json_array_size(v);
+  if (!json_is_object(sub) || json_object_size(sub) != 2 || !json_is_array(v) || !json_is_array(w) || n == 0 ||
+      json_array_size(w) != n || n > 65536)
+    return fhs_error_set(err, "%s: %s: \"sub\" must be {\"values\": [...], \"weights\": [...]} of one length",
+                         where, what);
+  c->sub_values = malloc(n * sizeof *c->sub_values);
+  c->sub_weights = malloc(n * sizeof *c->sub_weights);
+  if (!c->sub_values || !c->sub_weights) return fhs_error_set(err, "%s: out of memory", where);
+  for (size_t k = 0; k < n; k++) {
+    if (!json_is_number(json_array_get(v, k)) || !json_is_number(json_array_get(w, k)))
+      return fhs_error_set(err, "%s: %s: \"sub\" holds a value or weight that is not a number", where, what);
+    c->sub_values[k] = json_number_value(json_array_get(v, k));
+    c->sub_weights[k] = json_number_value(json_array_get(w, k));
+  }
+  c->n_sub = n;
+  return 0;
+}
+
 static int read_column(json_t *obj, size_t i, fhs_column *c, const char *where, fhs_error *err) {
   char what[64];
   snprintf(what, sizeof what, "column %zu", i + 1);
   if (!json_is_object(obj)) return fhs_error_set(err, "%s: %s is not an object", where, what);
   static const char *const keys[] = {"name",  "type",  "bins",     "categories", "missing",
-                                     "clamp", "other", "fallback", NULL};
+                                     "clamp", "other", "fallback", "sub", NULL};
   if (only_keys(obj, keys, where, what, err)) return -1;
   json_t *name = json_object_get(obj, "name"), *type = json_object_get(obj, "type");
   json_t *missing = json_object_get(obj, "missing");
@@ -188,7 +229,7 @@ static int read_column(json_t *obj, size_t i, fhs_column *c, const char *where, 
   if (!json_is_boolean(missing))
     return fhs_error_set(err, "%s: %s: \"missing\" must be true or false", where, what);
   c->missing = json_is_true(missing);
-  if (read_policies(obj, c, where, what, err)) return -1;
+  if (read_policies(obj, c, where, what, err) || read_sub(obj, c, where, what, err)) return -1;
   json_t *bins = json_object_get(obj, "bins"), *cats = json_object_get(obj, "categories");
   if (c->type == FHS_COL_CATEGORICAL) {
     if (bins) return fhs_error_set(err, "%s: %s: a categorical column has no \"bins\"", where, what);

@@ -118,7 +118,41 @@ static int alloc_table(const fhs_schema *schema, size_t rows, fhs_table *t, fhs_
   return 0;
 }
 
-/* One cell: value index v of column col, drawn uniformly inside its bin. */
+/* First index of sorted v[0..n) that is >= x (upper: > x). */
+static size_t bound(const double *v, size_t n, double x, int upper) {
+  size_t lo = 0, hi = n;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (upper ? v[mid] <= x : v[mid] < x)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
+/* A value of [lo, hi) (the last bin: [lo, hi]) among the column's within-bin values, by
+ * weight. Returns 0 and *x, or -1 when the bin holds no weight (then: uniform). One pass over
+ * the bin's values: bins hold few of them (a noisy per-integer histogram). */
+static int draw_sub(const fhs_column *col, double lo, double hi, fhs_synth_stream *s, double *x) {
+  bool last = hi == col->bins[col->n_bins - 1];
+  size_t a = bound(col->sub_values, col->n_sub, lo, 0), b = bound(col->sub_values, col->n_sub, hi, last);
+  double total = 0;
+  for (size_t k = a; k < b; k++) total += col->sub_weights[k];
+  if (!(total > 0)) return -1;
+  double u = fhs_synth_stream_unit(s) * total, cum = 0;
+  for (size_t k = a; k < b; k++) {
+    cum += col->sub_weights[k];
+    if (u < cum || k + 1 == b) {
+      *x = col->sub_values[k];
+      return 0;
+    }
+  }
+  return -1;
+}
+
+/* One cell: value index v of column col, drawn inside its bin: by the within-bin weights when
+ * the schema has them, else uniformly. */
 static void decode_cell(const fhs_column *col, fhs_table_column *tc, size_t r, uint16_t v,
                         fhs_synth_stream *s) {
   double lo, hi;
@@ -133,12 +167,22 @@ static void decode_cell(const fhs_column *col, fhs_table_column *tc, size_t r, u
         tc->valid[r] = 0, tc->f64[r] = 0;
         return;
       }
-      double x = lo + (hi - lo) * fhs_synth_stream_unit(s);
+      double x;
+      if (col->n_sub && draw_sub(col, lo, hi, s, &x) == 0) {
+        tc->f64[r] = x;
+        return;
+      }
+      x = lo + (hi - lo) * fhs_synth_stream_unit(s);
       tc->f64[r] = x < hi ? x : nextafter(hi, lo); /* rounding must not leave the bin */
       return;
     case FHS_VALUE_INT64:
       if (fhs_schema_bin(col, v, &lo, &hi)) {
         tc->valid[r] = 0, tc->i64[r] = 0;
+        return;
+      }
+      double xs;
+      if (col->n_sub && draw_sub(col, lo, hi, s, &xs) == 0 && xs == floor(xs) && xs < hi) {
+        tc->i64[r] = (int64_t)xs;
         return;
       }
       /* the integers of [lo, hi): hi - lo >= 1 since edges are distinct integers */

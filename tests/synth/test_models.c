@@ -1,6 +1,8 @@
 /* Models: shape and types of the output, values that parse back under the schema,
  * reproducibility, structure recovered (mst) or not (independent), and bad inputs. */
 #include <math.h>
+#include <stdio.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "synth_internal.h"
@@ -216,7 +218,65 @@ static void test_errors(void) {
   fhs_schema_free(&s), fhs_schema_free(&other);
 }
 
+/* Within-bin weights: a bin's values are drawn among the weighted ones (3 of [0, 10) four times
+ * as often as 8, never 5 which weighs nothing); a bin without weight stays uniform; a double
+ * column takes the listed values exactly. Also a schema round trip of "sub". */
+static void test_within_bin(void) {
+  fhs_schema s;
+  schema_begin(&s, 2);
+  const double e1[] = {0, 10, 20}, e2[] = {0.5, 1.5};
+  add_num(&s, "n", FHS_COL_NUMERIC, e1, 3, false);
+  add_num(&s, "x", FHS_COL_NUMERIC, e2, 2, false);
+  fhs_column *n = &s.columns[0], *x = &s.columns[1];
+  const double nv[] = {3, 5, 8}, nw[] = {4, 0, 1}, xv[] = {0.75, 1.25}, xw[] = {1, 1};
+  n->n_sub = 3, x->n_sub = 2;
+  n->sub_values = malloc(sizeof nv), n->sub_weights = malloc(sizeof nw);
+  x->sub_values = malloc(sizeof xv), x->sub_weights = malloc(sizeof xw);
+  memcpy(n->sub_values, nv, sizeof nv), memcpy(n->sub_weights, nw, sizeof nw);
+  memcpy(x->sub_values, xv, sizeof xv), memcpy(x->sub_weights, xw, sizeof xw);
+  fhs_error err;
+  CHECK_MSG(fhs_schema_validate(&s, "mem", &err) == 0, "%s", err.msg);
+  char path[256], dir[] = "/tmp/fhs_test_XXXXXX";
+  CHECK(mkdtemp(dir) != NULL);
+  snprintf(path, sizeof path, "%s/s.json", dir);
+  fhs_schema back;
+  CHECK(fhs_schema_write(&s, path, &err) == 0 && fhs_schema_read(path, &back, &err) == 0);
+  CHECK(back.columns[0].n_sub == 3 && back.columns[0].sub_values[2] == 8 && back.columns[0].sub_weights[0] == 4);
+  fhs_schema_free(&back);
+  remove(path), rmdir(dir);
+  fhs_index_table real;
+  const long parent[] = {-1, -1};
+  const double p[] = {0, 0};
+  gen_data(&s, 4000, parent, p, 5, &real);
+  fhs_marginal_set exact;
+  CHECK(count_all(&s, &real, 1, &exact) == 0);
+  fhs_synth_model *m;
+  CHECK(fhs_synth_fit(&exact, &s, "independent", NULL, &m, &err) == 0);
+  fhs_table t;
+  CHECK(fhs_synth_sample(m, 20000, 3, &t, &err) == 0);
+  size_t threes = 0, eights = 0, other_low = 0, high = 0, off = 0;
+  for (size_t r = 0; r < t.n_rows; r++) {
+    int64_t v = t.columns[0].i64[r];
+    if (v < 10) threes += v == 3, eights += v == 8, other_low += v != 3 && v != 8;
+    else high++;
+    double xd = t.columns[1].f64[r];
+    off += xd != 0.75 && xd != 1.25;
+  }
+  CHECK_MSG(other_low == 0 && off == 0, "%zu low values and %zu doubles off the weighted ones", other_low, off);
+  CHECK_MSG(threes > 3 * eights && eights > 0, "3 drawn %zu times, 8 %zu times", threes, eights);
+  CHECK(high > 0); /* [10, 20] has no listed value: uniform there */
+  /* a value outside the bins, or out of order, is refused */
+  n->sub_values[1] = 2;
+  CHECK(fhs_schema_validate(&s, "mem", &err) == -1 && strstr(err.msg, "\"sub\""));
+  fhs_table_free(&t);
+  fhs_synth_free(m);
+  fhs_marginal_set_free(&exact);
+  fhs_index_table_free(&real);
+  fhs_schema_free(&s);
+}
+
 int main(void) {
+  test_within_bin();
   test_output("mst", 0);
   test_output("mst", 1);
   test_output("independent", 0);
