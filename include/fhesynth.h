@@ -266,7 +266,9 @@ typedef struct {
   double rho_spent;          /* zCDP cost of the current epoch */
   double delta_approx_spent; /* delta outside zCDP (thresholds) in the epoch */
   double epsilon_spent;      /* of rho_spent at delta_cap - delta_approx_spent; +inf if none left */
-  double epsilon_left;       /* epsilon_cap - epsilon_spent, at least 0; 0 when unbounded */
+  double epsilon_left;       /* the largest epsilon (at the cap's delta) one more release can
+                                have; zCDP composes sub-linearly, so it exceeds cap - spent;
+                                0 when unbounded */
   int unbounded;             /* an exact release in the epoch: DP releases refused until a reset */
   const char *unbounded_since; /* its time, "" when bounded */
   size_t epoch_releases;     /* releases since the last reset */

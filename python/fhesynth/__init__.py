@@ -27,6 +27,7 @@ from .core import (
     Marginal,
     NoisyStats,
     Synthesizer,
+    budget,
     decrypt,
     encrypt,
     evaluate,
@@ -55,7 +56,7 @@ from .errors import (
 __version__ = "0.1.0"
 
 __all__ = [
-    "keygen", "encrypt", "fit", "decrypt", "synthesize", "evaluate", "inspect", "run",
+    "keygen", "encrypt", "fit", "decrypt", "synthesize", "evaluate", "inspect", "run", "budget",
     "Keys", "EncryptedDataset", "EncryptedStats", "NoisyStats", "Marginal", "Synthesizer", "Evaluation",
     "library_version", "library_path", "PRIVACY_PRESETS",
     "Error", "FhesynthError", "InvalidArgument", "DataError", "CorruptFileError", "WrongKeyError",

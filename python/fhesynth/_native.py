@@ -137,6 +137,10 @@ _PROTOTYPES = {
     "fhs_run_options_init": (None, [P(RunOptions)]),
     "fhs_run": (_STATUS, [c_char_p, c_char_p, P(RunOptions)]),
     "fhs_rho_from_epsilon": (_STATUS, [c_double, c_double, P(c_double)]),
+    "fhs_budget_open": (_STATUS, [c_char_p, c_char_p, P(c_void_p)]),
+    "fhs_budget_json": (_STATUS, [c_void_p, P(c_void_p)]),
+    "fhs_budget_reset": (_STATUS, [c_void_p, c_char_p]),
+    "fhs_budget_free": (None, [c_void_p]),
     "fhs_epsilon_from_rho": (_STATUS, [c_double, c_double, P(c_double)]),
 }
 

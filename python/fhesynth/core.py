@@ -873,6 +873,33 @@ def inspect(path: PathLike) -> Dict[str, str]:
     return out
 
 
+def budget(data: DataArg, *, ledger: Optional[PathLike] = None, reset: Optional[str] = None) -> Dict[str, Any]:
+    """The privacy ledger of a dataset: its cap, what the current epoch has spent and what is
+    left, and every release (time, kind, epsilon, delta, label), as a dict.
+
+    Args:
+        data: the input (DataFrame or CSV/Parquet path), a DATA.fhe, or a ledger file.
+        ledger: the ledger file when it is not in the default place.
+        reset: start a new epoch after an exact (no_dp) release, with this label; the history
+            is kept. Without it the ledger is only read.
+    """
+    tmp: List[str] = []
+    handle = ctypes.c_void_p()
+    try:
+        src = _input_file(data, tmp)
+        ledger_p = _opt_path(ledger, "ledger")
+        _native.call("fhs_budget_open", _native.fs(src), _native.fs(ledger_p), ctypes.byref(handle))
+        if reset is not None:
+            _native.call("fhs_budget_reset", handle, _str(reset, "reset").encode())
+        text = ctypes.c_void_p()
+        _native.call("fhs_budget_json", handle, ctypes.byref(text))
+        return json.loads(_native.take_text(text))
+    finally:
+        if handle.value:
+            _native.load().fhs_budget_free(handle)
+        _cleanup(tmp)
+
+
 # ---------- the whole pipeline ----------
 
 

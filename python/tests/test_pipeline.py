@@ -242,6 +242,10 @@ def test_run_twice_charges_one_ledger(frame, tmp_path, monkeypatch):
         fhesynth.run(small, epsilon=10.0, seed=3)
     after = json.dumps(json.loads(ledgers[0].read_text()))
     assert after.count('"marginals"') == 2 and after.count('"discovery"') == 2  # not even discovery
+    # the same ledger, read through the API: cap, spent, left, every entry
+    b = fhesynth.budget(small)
+    text = json.dumps(b)
+    assert text.count('"marginals"') == 2 and "10" in text
 
 
 def test_progress(keys, frame, tmp_path, capsys):

@@ -359,7 +359,13 @@ void fhs_budget_get_summary(const fhs_budget *b, fhs_budget_summary *out) {
     return;
   }
   const fhs_dp_ledger_summary *s = &b->sum;
-  double left = s->epsilon_cap - s->epsilon_spent;
+  /* zCDP composes sub-linearly: what is left is the largest single release that still fits,
+   * not cap - spent */
+  double d = s->delta_cap - s->delta_approx_spent, room = 0, left = 0;
+  fhs_error err = {{0}};
+  if (d > 0 && fhs_dp_rho_from_epsilon(s->epsilon_cap, d, &room, &err) == 0 && room - s->rho_spent > 0 &&
+      fhs_dp_epsilon_from_rho(room - s->rho_spent, d, &left, &err) != 0)
+    left = 0;
   *out = (fhs_budget_summary){s->epsilon_cap, s->delta_cap, s->rho_cap, s->rho_spent, s->delta_approx_spent,
                               s->epsilon_spent, s->unbounded || !(left > 0) ? 0 : left, s->unbounded,
                               s->unbounded_since, s->epoch_releases, s->entries};

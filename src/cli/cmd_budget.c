@@ -49,7 +49,7 @@ static void print_summary(const fhs_budget *b) {
   printf("spent:  epsilon %.6g (rho %.6g", s.epsilon_spent, s.rho_spent);
   if (s.delta_approx_spent > 0) printf(", thresholding delta %g", s.delta_approx_spent);
   printf(") in %zu release%s since the last reset\n", s.epoch_releases, s.epoch_releases == 1 ? "" : "s");
-  printf("left:   epsilon %.6g\n", s.epsilon_left);
+  printf("left:   epsilon %.6g (the largest one release can still have: zCDP composes sub-linearly)\n", s.epsilon_left);
   if (s.unbounded)
     printf("status: UNBOUNDED: a release without DP was recorded on %s; DP releases are refused until "
            "fhesynth budget --reset\n", s.unbounded_since);

@@ -21,7 +21,10 @@
  *   down is what they claim to know without looking at the private rows.
  * - "dp": learnt from the data with differential privacy (api_discover_schema); the file then
  *   holds "dp": {"rho": R, "delta": D}, the zCDP cost and the thresholding delta discovery
- *   spent, so an auditor sees what the domain cost.
+ *   spent, so an auditor sees what the domain cost. A public schema whose within-bin weights
+ *   were then learnt with DP (api_refine_schema, as `run` does) becomes "dp" too, R and D
+ *   being what the refinement spent (added to discovery's when both ran): its bins are public,
+ *   its weights are not.
  * - "exact": learnt from the data without privacy (fhs_schema_infer, --unsafe-exact-schema).
  *   This is the zero value of fhs_schema_origin on purpose: a schema built in memory without
  *   saying where it came from is treated as data-derived, the unsafe side.
@@ -41,11 +44,16 @@
  *   without "other". DP discovery sets K to the missing index when missing is true, else to
  *   the "(other)" category, else to the largest noisy category, or for numbers to the bin that
  *   holds the DP median. An empty field with "missing": true is always the missing index.
- * Within-bin weights (optional, numeric): "sub": {"values": [...], "weights": [...]}. Synthesis
- * then draws a bin's values among the listed ones inside it, in proportion to their weights
- * (uniformly when they weigh nothing), instead of uniformly over the bin. DP discovery writes
- * them from its noisy per-integer histogram (post-processing: free); they never change how
- * data is encoded.
+ * Within-bin weights (optional, numeric): "sub": {"values": [...], "weights": [...],
+ * "rest": [...]}. Synthesis then draws a bin's values among the listed ones inside it, in
+ * proportion to their weights, instead of uniformly over the bin; "rest" (optional, one weight
+ * per bin, absent = 0) is the weight of the bin's unlisted values: with probability
+ * rest / (rest + listed weights in the bin) the value is drawn uniformly over the bin instead
+ * (uniformly too when the bin weighs nothing). DP discovery writes them from its noisy
+ * per-integer histogram (post-processing: free); api_refine_schema (src/api/refine.c) learns
+ * them with DP for the columns that have none (noisy per-integer histograms, or thresholded
+ * noisy counts of exact values plus a noisy count per bin). They never change how data is
+ * encoded.
  * Order of the rules for one field: empty -> missing index, else fallback; numeric/datetime
  * -> parse (else fallback) -> bin (outside: clamp, else fallback); categorical -> label, else
  * other, else fallback. Without the applicable policy, each "else" is an error as before.
@@ -111,6 +119,9 @@ typedef struct {
   double *sub_values;  /* n_sub strictly increasing values inside [bins[0], bins[n_bins-1]] */
   double *sub_weights; /* n_sub finite weights >= 0 */
   size_t n_sub;
+  /* with sub: per bin (n_bins - 1 entries) the weight of the values not listed, drawn
+   * uniformly over the bin; NULL = 0 for every bin */
+  double *sub_rest;
 } fhs_column;
 
 /* Where a schema's domain comes from. EXACT is zero: unknown means data-derived. */

@@ -49,6 +49,7 @@ void fhs_schema_free(fhs_schema *s) {
     free(c->other);
     free(c->sub_values);
     free(c->sub_weights);
+    free(c->sub_rest);
   }
   free(s->columns);
   memset(s, 0, sizeof *s);
@@ -143,6 +144,15 @@ static int check_policies(const fhs_column *c, const char *where, size_t i, cons
           c->sub_weights[k] < 0)
         return fhs_error_set(err, "%s: column %zu (\"%s\"): \"sub\" value %zu is out of order, outside the bins, "
                              "or has a negative weight", where, i + 1, name, k + 1);
+  }
+  if (c->sub_rest) {
+    if (!c->n_sub)
+      return fhs_error_set(err, "%s: column %zu (\"%s\"): \"rest\" needs within-bin values (\"sub\")", where,
+                           i + 1, name);
+    for (size_t k = 0; k + 1 < c->n_bins; k++)
+      if (!isfinite(c->sub_rest[k]) || c->sub_rest[k] < 0)
+        return fhs_error_set(err, "%s: column %zu (\"%s\"): \"sub\" rest weight %zu is negative or not finite",
+                             where, i + 1, name, k + 1);
   }
   size_t d = fhs_schema_domain_size(c);
   if (c->has_fallback && c->fallback >= d)

@@ -34,7 +34,7 @@ static void put_string(FILE *f, const char *s) {
   fputc('"', f);
 }
 
-/* "sub": {"values": [...], "weights": [...]}, shortest round-trip numbers. */
+/* "sub": {"values": [...], "weights": [...], "rest": [...]}, shortest round-trip numbers. */
 static void put_numbers(FILE *f, const double *v, size_t n) {
   for (size_t k = 0; k < n; k++) {
     char num[40];
@@ -48,6 +48,10 @@ static void put_sub(FILE *f, const fhs_column *c) {
   put_numbers(f, c->sub_values, c->n_sub);
   fputs("], \"weights\": [", f);
   put_numbers(f, c->sub_weights, c->n_sub);
+  if (c->sub_rest) {
+    fputs("], \"rest\": [", f);
+    put_numbers(f, c->sub_rest, c->n_bins - 1);
+  }
   fputs("]}", f);
 }
 
@@ -179,16 +183,28 @@ static int read_policies(json_t *obj, fhs_column *c, const char *where, const ch
   return 0;
 }
 
-/* "sub": two arrays of numbers of one length; their meaning is checked by fhs_schema_validate. */
+/* "sub": two arrays of numbers of one length, and optionally "rest", one number per bin; their
+ * meaning is checked by fhs_schema_validate. */
 static int read_sub(json_t *obj, fhs_column *c, const char *where, const char *what, fhs_error *err) {
   json_t *sub = json_object_get(obj, "sub");
   if (!sub) return 0;
-  json_t *v = json_object_get(sub, "values"), *w = json_object_get(sub, "weights");
-  size_t n = json_array_size(v);
-  if (!json_is_object(sub) || json_object_size(sub) != 2 || !json_is_array(v) || !json_is_array(w) || n == 0 ||
-      json_array_size(w) != n || n > 65536)
-    return fhs_error_set(err, "%s: %s: \"sub\" must be {\"values\": [...], \"weights\": [...]} of one length",
-                         where, what);
+  json_t *v = json_object_get(sub, "values"), *w = json_object_get(sub, "weights"), *r = json_object_get(sub, "rest");
+  size_t n = json_array_size(v), nb = c->n_bins ? c->n_bins - 1 : 0;
+  if (!json_is_object(sub) || json_object_size(sub) != 2 + (r != NULL) || !json_is_array(v) || !json_is_array(w) ||
+      n == 0 || json_array_size(w) != n || n > 65536)
+    return fhs_error_set(err, "%s: %s: \"sub\" must be {\"values\": [...], \"weights\": [...]} of one length "
+                         "(and optionally \"rest\": [...])", where, what);
+  if (r && (!json_is_array(r) || json_array_size(r) != nb || nb == 0))
+    return fhs_error_set(err, "%s: %s: \"sub\" \"rest\" must hold one weight per bin (%zu)", where, what, nb);
+  if (r) {
+    c->sub_rest = malloc(nb * sizeof *c->sub_rest);
+    if (!c->sub_rest) return fhs_error_set(err, "%s: out of memory", where);
+    for (size_t k = 0; k < nb; k++) {
+      if (!json_is_number(json_array_get(r, k)))
+        return fhs_error_set(err, "%s: %s: \"sub\" \"rest\" holds a weight that is not a number", where, what);
+      c->sub_rest[k] = json_number_value(json_array_get(r, k));
+    }
+  }
   c->sub_values = malloc(n * sizeof *c->sub_values);
   c->sub_weights = malloc(n * sizeof *c->sub_weights);
   if (!c->sub_values || !c->sub_weights) return fhs_error_set(err, "%s: out of memory", where);
@@ -229,17 +245,18 @@ static int read_column(json_t *obj, size_t i, fhs_column *c, const char *where, 
   if (!json_is_boolean(missing))
     return fhs_error_set(err, "%s: %s: \"missing\" must be true or false", where, what);
   c->missing = json_is_true(missing);
-  if (read_policies(obj, c, where, what, err) || read_sub(obj, c, where, what, err)) return -1;
+  if (read_policies(obj, c, where, what, err)) return -1;
   json_t *bins = json_object_get(obj, "bins"), *cats = json_object_get(obj, "categories");
   if (c->type == FHS_COL_CATEGORICAL) {
     if (bins) return fhs_error_set(err, "%s: %s: a categorical column has no \"bins\"", where, what);
     if (!cats) return fhs_error_set(err, "%s: %s: \"categories\" is missing", where, what);
-    return read_categories(cats, c, where, what, err);
+    return read_categories(cats, c, where, what, err) || read_sub(obj, c, where, what, err) ? -1 : 0;
   }
   if (cats)
     return fhs_error_set(err, "%s: %s: a %s column has no \"categories\"", where, what, t);
   if (!bins) return fhs_error_set(err, "%s: %s: \"bins\" is missing", where, what);
-  return read_bins(bins, c, where, what, err);
+  /* after the bins: "rest" has one weight per bin */
+  return read_bins(bins, c, where, what, err) || read_sub(obj, c, where, what, err) ? -1 : 0;
 }
 
 /* A missing "origin" is "public": a schema written by hand is the writer's public knowledge. */

@@ -131,16 +131,20 @@ static size_t bound(const double *v, size_t n, double x, int upper) {
   return lo;
 }
 
-/* A value of [lo, hi) (the last bin: [lo, hi]) among the column's within-bin values, by
- * weight. Returns 0 and *x, or -1 when the bin holds no weight (then: uniform). One pass over
- * the bin's values: bins hold few of them (a noisy per-integer histogram). */
-static int draw_sub(const fhs_column *col, double lo, double hi, fhs_synth_stream *s, double *x) {
+/* A value of bin `bin` = [lo, hi) (the last bin: [lo, hi]) among the column's within-bin
+ * values, by weight; the bin's rest weight (values not listed) goes to a uniform draw. Returns
+ * 0 and *x, or -1 for a uniform draw over the bin (the rest won, or the bin weighs nothing).
+ * One pass over the bin's values: bins hold few of them (a noisy per-integer histogram, or the
+ * values a thresholded histogram kept). */
+static int draw_sub(const fhs_column *col, size_t bin, double lo, double hi, fhs_synth_stream *s, double *x) {
   bool last = hi == col->bins[col->n_bins - 1];
   size_t a = bound(col->sub_values, col->n_sub, lo, 0), b = bound(col->sub_values, col->n_sub, hi, last);
-  double total = 0;
+  double total = 0, rest = col->sub_rest ? col->sub_rest[bin] : 0;
   for (size_t k = a; k < b; k++) total += col->sub_weights[k];
   if (!(total > 0)) return -1;
-  double u = fhs_synth_stream_unit(s) * total, cum = 0;
+  double u = fhs_synth_stream_unit(s) * (total + rest), cum = 0;
+  if (u < rest) return -1;
+  u -= rest;
   for (size_t k = a; k < b; k++) {
     cum += col->sub_weights[k];
     if (u < cum || k + 1 == b) {
@@ -168,7 +172,7 @@ static void decode_cell(const fhs_column *col, fhs_table_column *tc, size_t r, u
         return;
       }
       double x;
-      if (col->n_sub && draw_sub(col, lo, hi, s, &x) == 0) {
+      if (col->n_sub && draw_sub(col, v, lo, hi, s, &x) == 0) {
         tc->f64[r] = x;
         return;
       }
@@ -181,7 +185,7 @@ static void decode_cell(const fhs_column *col, fhs_table_column *tc, size_t r, u
         return;
       }
       double xs;
-      if (col->n_sub && draw_sub(col, lo, hi, s, &xs) == 0 && xs == floor(xs) && xs < hi) {
+      if (col->n_sub && draw_sub(col, v, lo, hi, s, &xs) == 0 && xs == floor(xs) && xs < hi) {
         tc->i64[r] = (int64_t)xs;
         return;
       }
