@@ -21,7 +21,10 @@
  * (the evaluation bins of the default mode), so the figures compare; synthetic values outside
  * them are clamped, unknown labels counted in the column's first value. Rows sampled: the
  * noisy row count. --release-bins K: the discovered domain's bins (default: --bins, which
- * also sets the evaluation bins). */
+ * also sets the evaluation bins). Within-bin weights as `run` learns them (api_refine_schema):
+ * "public" spends --refine-share R of rho on them (default 0.05, run's FHS_RUN_REFINE_SHARE;
+ * 0 = none, uniform within bins, and no delta for thresholds), "dp" gives them 1 - K of the
+ * discovery share (--keep K, default API_DISCOVERY_KEEP; 1 = discovery only). */
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -142,19 +145,39 @@ typedef struct {
   const char *csv, *public_schema;
   size_t bins;
   double delta;
+  double refine_share; /* public: share of rho for within-bin refinement (run's 5%); 0 = none */
+  double keep;         /* dp: discovery's part of the discovery share, refinement the rest */
 } domain_mode;
 
-/* The release's schema and its exact 1- and 2-way counts; *rho_left is what the marginals get. */
+/* The release's schema and its exact 1- and 2-way counts; *rho_left is what the marginals get.
+ * As `run`: dp discovers with 10% of rho (then refines the columns it left without weights,
+ * 1 - keep of that share), public refines with refine_share of rho; a tenth of delta goes to
+ * the thresholds either way. */
 static int release_domain(const domain_mode *dm, double epsilon, fhs_schema *rel, fhs_marginal_set *exact,
                           double *rho_left, fhs_error *err) {
-  double dthr = dm->mode == DOMAIN_DP ? 0.1 * dm->delta : 0, rho;
+  int refine = dm->mode == DOMAIN_DP || dm->refine_share > 0;
+  double dthr = refine ? 0.1 * dm->delta : 0, rho;
   if (fhs_dp_rho_from_epsilon(epsilon, dm->delta - dthr, &rho, err)) return -1;
   *rho_left = rho;
   if (dm->mode == DOMAIN_DP) {
+    double d = 0.1 * rho;
     *rho_left = 0.9 * rho;
-    if (api_discover_schema(dm->csv, 0.1 * rho, dthr, dm->bins, FHS_INFER_DEFAULT_MAX_CATEGORIES, rel, err)) return -1;
-  } else if (fhs_schema_read(dm->public_schema, rel, err)) {
-    return -1;
+    if (api_discover_schema(dm->csv, dm->keep * d, dm->keep * dthr, dm->bins, FHS_INFER_DEFAULT_MAX_CATEGORIES, rel,
+                            err))
+      return -1;
+    if (dm->keep < 1 && api_refine_schema(dm->csv, rel, (1 - dm->keep) * d, (1 - dm->keep) * dthr, err)) {
+      fhs_schema_free(rel);
+      return -1;
+    }
+  } else {
+    if (fhs_schema_read(dm->public_schema, rel, err)) return -1;
+    if (refine && api_refine_columns(rel)) {
+      *rho_left = (1 - dm->refine_share) * rho;
+      if (api_refine_schema(dm->csv, rel, dm->refine_share * rho, dthr, err)) {
+        fhs_schema_free(rel);
+        return -1;
+      }
+    }
   }
   fhs_index_table idx;
   fhs_colset *sets;
@@ -344,7 +367,7 @@ static const char *default_path(const char *name, char *buf, size_t size) {
 
 int main(int argc, char **argv) {
   int json = 0, pgm = 0, trials = 3, exact_fit = 0;
-  domain_mode dm = {DOMAIN_EXACT, NULL, NULL, 0, 1e-6};
+  domain_mode dm = {DOMAIN_EXACT, NULL, NULL, 0, 1e-6, 0.05, API_DISCOVERY_KEEP};
   size_t release_bins = 0; /* --domain dp: bins of the discovered domain (default: --bins) */
   char b3[1024];
   size_t worst = 0;
@@ -369,6 +392,10 @@ int main(int argc, char **argv) {
       }
     } else if (!strcmp(argv[i], "--public") && i + 1 < argc)
       dm.public_schema = argv[++i];
+    else if (!strcmp(argv[i], "--refine-share") && i + 1 < argc)
+      dm.refine_share = atof(argv[++i]);
+    else if (!strcmp(argv[i], "--keep") && i + 1 < argc)
+      dm.keep = atof(argv[++i]);
     else if (!strcmp(argv[i], "--release-bins") && i + 1 < argc)
       release_bins = (size_t)atoi(argv[++i]);
     else if (!strcmp(argv[i], "--worst") && i + 1 < argc)
@@ -385,7 +412,8 @@ int main(int argc, char **argv) {
       paths[n_paths++] = argv[i];
     else {
       fprintf(stderr, "usage: bench_quality [ADULT.csv] [--bins N] [--trials T] [--model NAME] "
-                      "[--eps E] [--exact] [--worst K] [--domain dp|public [--public S]] [--json]\n"
+                      "[--eps E] [--exact] [--worst K] [--domain dp|public [--public S] [--refine-share R] "
+                      "[--keep K]] [--json]\n"
                       "       bench_quality --pgm [ADULT-PGM.csv DOMAIN.json] [--model NAME] "
                       "[--json]\n");
       return 2;

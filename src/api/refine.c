@@ -12,8 +12,8 @@
  * - Integer columns (every edge an integer) whose range bins[0]..bins[last] spans at most
  *   REFINE_MAX_INT_SPAN integers: one noisy histogram with a cell per integer of
  *   [bins[0], bins[last]) (a value is first placed in its bin as the encoder does, then
- *   clamped into it and rounded down), the column's whole rho. Weights: the noisy counts,
- *   negatives clipped, rounded (as discovery's set_sub). No rest.
+ *   clamped into it and rounded down), the column's whole rho. Weights: the noisy counts shrunk
+ *   toward their bin's mean (shrink_bins), negatives clipped. No rest.
  * - Other columns: (a) REFINE_SHARE_VALUES of the column's rho: a stability-based thresholded
  *   histogram of the exact values (each distinct value a label, kept only when its noisy
  *   count reaches fhs_dp_threshold(sigma^2, delta), so that a value held by one row appears
@@ -130,6 +130,7 @@ static int count_field(refine_col *rc, const fhs_csv_field *f) {
   if (fhs_encode_value(c, f->ptr, f->len, "", &idx, &e) != 0 || (size_t)idx + 1 >= c->n_bins) return 0;
   double lo = c->bins[idx], hi = c->bins[idx + 1];
   v = fmin(fmax(v, lo), hi);
+  if (v >= hi && (size_t)idx + 2 < c->n_bins) v = nextafter(hi, lo); /* only the last bin is closed */
   if (rc->kind == REFINE_HIST) {
     size_t j = (size_t)(floor(v) - c->bins[0]);
     rc->cell[j < rc->n_cell ? j : rc->n_cell - 1]++;
@@ -139,16 +140,38 @@ static int count_field(refine_col *rc, const fhs_csv_field *f) {
   return vmap_add(&rc->values, v);
 }
 
+/* Per bin, the noisy counts x_j of its K integers shrunk toward their mean (positive-part
+ * James-Stein): mean + a (x_j - mean), a = max(0, 1 - (K - 1) sigma^2 / sum (x_j - mean)^2).
+ * A bin whose counts vary no more than the noise would make them vary gets its mean
+ * everywhere (uniform draws, as without weights); one whose shape stands far above the noise
+ * keeps its noisy counts. Post-processing: free. Negatives are then clipped to 0. */
+static void shrink_bins(const fhs_column *c, double *x, size_t K, double sigma2) {
+  for (size_t b = 0; b + 1 < c->n_bins; b++) {
+    size_t j0 = (size_t)(c->bins[b] - c->bins[0]), j1 = (size_t)(c->bins[b + 1] - c->bins[0]);
+    if (j1 > K) j1 = K;
+    if (j1 <= j0 + 1) continue;
+    double mean = 0, ss = 0, k = (double)(j1 - j0);
+    for (size_t j = j0; j < j1; j++) mean += x[j];
+    mean /= k;
+    for (size_t j = j0; j < j1; j++) ss += (x[j] - mean) * (x[j] - mean);
+    double a = ss > 0 ? fmax(0, 1 - (k - 1) * sigma2 / ss) : 0;
+    for (size_t j = j0; j < j1; j++) x[j] = mean + a * (x[j] - mean);
+  }
+}
+
 static int hist_sub(const refine_col *rc, double rho, fhs_column *out, fhs_error *err) {
   size_t K = rc->n_cell, n = 0;
   int64_t *a = malloc(K * sizeof *a);
-  double *v = malloc(K * sizeof *v), *w = malloc(K * sizeof *w);
-  int rcode = a && v && w ? 0 : fhs_error_set(err, "out of memory");
+  double *v = malloc(K * sizeof *v), *w = malloc(K * sizeof *w), *x = malloc(K * sizeof *x);
+  int rcode = a && v && w && x ? 0 : fhs_error_set(err, "out of memory");
   for (size_t j = 0; rcode == 0 && j < K; j++) a[j] = (int64_t)rc->cell[j];
   if (rcode == 0) rcode = fhs_dp_noise_add(NULL, a, K, 1 / (2 * rho), err);
+  for (size_t j = 0; rcode == 0 && j < K; j++) x[j] = (double)a[j];
+  if (rcode == 0) shrink_bins(rc->col, x, K, 1 / (2 * rho));
   for (size_t j = 0; rcode == 0 && j < K; j++)
-    if (a[j] > 0) v[n] = rc->col->bins[0] + (double)j, w[n++] = (double)a[j];
+    if (x[j] > 0) v[n] = rc->col->bins[0] + (double)j, w[n++] = x[j];
   free(a);
+  free(x);
   if (rcode || n == 0) { /* nothing above zero anywhere: uniform draws, no "sub" */
     free(v);
     free(w);

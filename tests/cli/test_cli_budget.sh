@@ -92,7 +92,7 @@ fails "missing --ledger file: exit 1" 1 'absent\.json.*no such file' "$BIN" budg
 runs "--create --epsilon 5 --delta 1e-7" "$BIN" budget in.csv --create --epsilon 5 --delta 1e-7
 check "the cap is printed" out_has '^cap: +epsilon 5, delta 1e-07'
 check "nothing spent" out_has '^spent: +epsilon 0 '
-check "everything left" out_has '^left: +epsilon 5$'
+check "everything left" out_has '^left: +epsilon 5 '
 export L=$(sed -n 's/^ledger: //p' "$T/stdout")
 check "the ledger lives in FHESYNTH_HOME/ledgers/<32 hex>.json" \
   bash -c '[[ $0 =~ ^'"$T"'/home/ledgers/[0-9a-f]{32}\.json$ && -f $0 ]]' "$L"
@@ -107,7 +107,7 @@ runs "budget INPUT lists the releases" "$BIN" budget in.csv
 check "listing: the DP release with its epsilon and delta" out_has 'marginals +1 +1e-07 +decrypt STATS.fhe -> STATS.json'
 check "listing: the no-dp release, label on one line" out_has 'no-dp +- +- +exact\?counts$'
 check "listing: unbounded status" out_has '^status: UNBOUNDED: a release without DP was recorded on 2024-05-01T12:00:00Z'
-check "listing: nothing left while unbounded" out_has '^left: +epsilon 0$'
+check "listing: nothing left while unbounded" out_has '^left: +epsilon 0 '
 check "listing: two entries" out_has '^entries: 2$'
 
 runs "budget INPUT --json" "$BIN" budget in.csv --json
