@@ -34,6 +34,9 @@ done
 if [ -z "$py" ]; then
   if [ -x /usr/bin/python3 ]; then py=/usr/bin/python3; else py=python3; fi
 fi
+# the last check runs from / (so that the source tree cannot shadow the installed package):
+# a relative venv must become absolute first
+case $venv in /*) ;; *) venv="$PWD/$venv" ;; esac
 
 # 1. Debian packages
 if ((apt)); then
