@@ -99,6 +99,12 @@ typedef struct {
   const char *ledger;      /* privacy ledger; NULL = the dataset's ledger in the fhesynth home */
   const char *dataset_of;  /* the file whose identity names the ledger, when input is a part of
                               it (run's training split); NULL = input */
+  /* DP within-bin refinement of a given schema (its numeric columns without "sub" weights get
+   * weights learnt with DP, so synthetic values sit where real ones are): its zCDP rho, 0 =
+   * none. The thresholds use discovery_delta (0 = 1e-7). Charged to the ledger before the data
+   * is read; the refined schema (origin "dp") goes to schema_out. Nothing is spent when no
+   * column needs it. */
+  double refine_rho;
 } fhs_encrypt_options;
 void fhs_encrypt_options_init(fhs_encrypt_options *o);
 
@@ -240,11 +246,16 @@ typedef struct {
                               FHS_RUN_DISCOVERY_SHARE of the budget */
   int unsafe_exact_schema; /* learn the domain from the exact data: not DP (warns, recorded) */
   const char *ledger;      /* privacy ledger; NULL = the dataset's ledger in the fhesynth home */
+  int no_refine;           /* with a schema: use it as is, do not spend FHS_RUN_REFINE_SHARE of
+                              the budget on within-bin weights (values uniform within bins) */
 } fhs_run_options;
 /* Share of run's zCDP budget spent on DP domain discovery when no schema is given, and the
  * share of its delta given to the label thresholds. */
 #define FHS_RUN_DISCOVERY_SHARE 0.1
 #define FHS_RUN_DISCOVERY_DELTA_SHARE 0.1
+/* Share of run's zCDP budget spent refining a given schema's within-bin weights (unless
+ * no_refine), with the same delta share for its thresholds. */
+#define FHS_RUN_REFINE_SHARE 0.05
 void fhs_run_options_init(fhs_run_options *o);
 
 /* keygen (or reuse of workdir/keys), encrypt, fit, decrypt with DP (the server's result

@@ -324,16 +324,19 @@ static void extend_tails(const double *x, size_t K, double noise, size_t *first,
  * spike bins [v, v + 1) for values over SPIKE_SHARE of the noisy total, and the other edges
  * at the quantiles i/bins of the noisy CDF of the rest (negative counts clipped to 0),
  * rounded to the nearest integer. */
-/* Within-bin weights from the noisy histogram (negatives clipped, rounded): synthesis draws a
- * bin's values by them, so hours come out heaped on 40, 45, 50 as in the data, for free. */
-static int set_sub(fhs_column *col, const disc_col *c, const double *x, size_t first, size_t last) {
+/* Within-bin weights from the noisy histogram (shrunk toward each bin's mean where the noise
+ * dominates, disc_shrink_bins; negatives clipped): synthesis draws a bin's values by them, so
+ * hours come out heaped on 40, 45, 50 as in the data, for free. */
+static int set_sub(fhs_column *col, const disc_col *c, double *x, size_t first, size_t last, const double *e,
+                   size_t m, double s2) {
   size_t n = last - first + 1;
+  disc_shrink_bins(e, m, c->cand[first], x + first, n, s2);
   col->sub_values = malloc(n * sizeof *col->sub_values);
   col->sub_weights = malloc(n * sizeof *col->sub_weights);
   if (!col->sub_values || !col->sub_weights) return -1;
   for (size_t k = 0; k < n; k++) {
     col->sub_values[k] = c->cand[first + k];
-    col->sub_weights[k] = fmax(round(x[first + k]), 0);
+    col->sub_weights[k] = fmax(x[first + k], 0);
   }
   col->n_sub = n;
   return 0;
@@ -386,7 +389,7 @@ static int hist_edges(disc_col *c, const disc_budget *b, double *e, size_t *m, d
       e[mm++] = c->cand[nearest_cum(y, first, last, rest * (double)i / (double)bins)];
   }
   *m = add_spikes(e, mm, sp, ns, c->cand, K, true, lo, hi, bins);
-  if (*m == 0 || (present > bins && set_sub(col, c, x, first, last)))
+  if (*m == 0 || (present > bins && set_sub(col, c, x, first, last, e, *m, s2)))
     rc = fhs_error_set(err, "out of memory");
 done:
   free(a);

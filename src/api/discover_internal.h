@@ -78,5 +78,10 @@ int disc_grid_datetime(double **grid, size_t *n);
 /* The fine candidates of a column between c->lo and c->hi (sets cand, n_cand); every integer
  * lo..hi when c->hist. */
 int disc_fine_grid(disc_col *c);
+/* x[0..K) are noisy counts (noise variance sigma2) of the integers origin, origin + 1, ...;
+ * within each bin of the integer edges, they are shrunk toward the bin's mean (positive-part
+ * James-Stein, refine.c): post-processing that keeps a bin's shape only where it stands above
+ * the noise. Used for within-bin weights. */
+void disc_shrink_bins(const double *edges, size_t n_edges, double origin, double *x, size_t K, double sigma2);
 
 #endif

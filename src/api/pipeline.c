@@ -122,20 +122,43 @@ static fhs_status dp_schema(const char *input, const fhs_encrypt_options *o, con
   api_release r = {"discovery", "DP domain discovery (schema)", eps, 10 * dthr, rho, dthr, 0};
   fhs_status s = api_ledger_charge(ledger, id, 0, 0, &r);
   if (s != FHS_OK) return s;
-  if (api_discover_schema(input, rho, dthr, o->bins, FHS_INFER_DEFAULT_MAX_CATEGORIES, schema, &err) != 0)
+  /* discovery, then within-bin weights for the columns it leaves without (discover.h) */
+  if (api_discover_refined(input, rho, dthr, o->bins, FHS_INFER_DEFAULT_MAX_CATEGORIES, schema, &err) != 0)
     return api_fail_err(&err);
   return FHS_OK;
 }
 
-/* The schema to encrypt with: the user's public one, else learnt (DP, or exact when asked). */
+/* DP within-bin refinement of a given schema (refine.c), charged to the ledger before the data
+ * is read; nothing is charged when no column needs it. */
+static fhs_status refine_schema(const char *input, const fhs_encrypt_options *o, const uint8_t *id, const char *ledger,
+                                fhs_schema *schema) {
+  if (!api_refine_columns(schema)) return FHS_OK;
+  double dthr = o->discovery_delta > 0 ? o->discovery_delta : FHS_DEFAULT_DELTA / 10, rho = o->refine_rho;
+  if (!(dthr < 0.01) || !(rho > 0) || !isfinite(rho))
+    return api_fail(FHS_ERR_INVALID, "encrypt: refinement budget rho %g, delta %g is not usable", rho, dthr);
+  double eps = 0;
+  fhs_error err = {{0}};
+  if (fhs_dp_epsilon_from_rho(rho, 9 * dthr, &eps, &err) != 0) return api_fail_err(&err);
+  api_release r = {"discovery", "within-bin refinement", eps, 10 * dthr, rho, dthr, 0};
+  fhs_status s = api_ledger_charge(ledger, id, 0, 0, &r);
+  if (s != FHS_OK) return s;
+  return api_refine_schema(input, schema, rho, dthr, &err) == 0 ? FHS_OK : api_fail_err(&err);
+}
+
+/* The schema to encrypt with: the user's public one (refined when asked), else learnt (DP, or
+ * exact when asked). */
 static fhs_status choose_schema(const char *input, const fhs_encrypt_options *o, const uint8_t *id, fhs_schema *schema) {
   fhs_error err = {{0}};
-  if (o->schema) return fhs_schema_read(o->schema, schema, &err) == 0 ? FHS_OK : api_fail_err(&err);
+  if (o->schema && fhs_schema_read(o->schema, schema, &err) != 0) return api_fail_err(&err);
+  if (o->schema && !(o->refine_rho > 0)) return FHS_OK;
   char *ledger = NULL;
   fhs_status s = api_ledger_path(id, o->ledger, &ledger);
-  if (s == FHS_OK)
+  if (s == FHS_OK && o->schema)
+    s = refine_schema(input, o, id, ledger, schema);
+  else if (s == FHS_OK)
     s = o->unsafe_exact_schema ? exact_schema(input, o, schema) : dp_schema(input, o, id, ledger, schema);
   free(ledger);
+  if (s != FHS_OK) fhs_schema_free(schema);
   return s;
 }
 
@@ -149,14 +172,23 @@ fhs_status fhs_dataset_encrypt(const char *input, const fhs_keys *keys, const ch
   if (opts->bins < 1 || opts->bins > 1024) return api_fail(FHS_ERR_INVALID, "encrypt: bins must be 1..1024 (got %zu)", opts->bins);
   if (opts->schema && opts->unsafe_exact_schema)
     return api_fail(FHS_ERR_INVALID, "encrypt: a given schema and unsafe_exact_schema exclude each other");
+  if (opts->refine_rho < 0 || !isfinite(opts->refine_rho))
+    return api_fail(FHS_ERR_INVALID, "encrypt: refine_rho must be 0 (none) or positive (got %g)", opts->refine_rho);
+  /* a learnt schema, or a given one refined, is written out */
+  int writes_schema = !opts->schema || opts->refine_rho > 0;
   fhs_status s = api_check_input(input);
   if (s == FHS_OK) s = api_check_output(out);
   if (s == FHS_OK && opts->schema) s = api_check_input(opts->schema);
   char *schema_out = NULL;
-  if (s == FHS_OK && !opts->schema) {
+  if (s == FHS_OK && writes_schema) {
     schema_out = opts->schema_out ? api_strdup(opts->schema_out) : default_schema_path(out);
     if (!schema_out) s = api_fail(FHS_ERR_NOMEM, "out of memory");
     else s = api_check_output(schema_out);
+    struct stat a, b; /* a refined schema must not replace the given one */
+    if (s == FHS_OK && opts->schema && stat(opts->schema, &a) == 0 && stat(schema_out, &b) == 0 && a.st_dev == b.st_dev &&
+        a.st_ino == b.st_ino)
+      s = api_fail(FHS_ERR_INVALID, "encrypt: %s: the refined schema would replace the given one; write it elsewhere",
+                   schema_out);
   }
   uint8_t id[FHS_DATASET_ID_BYTES];
   if (s == FHS_OK) s = api_dataset_id(opts->dataset_of ? opts->dataset_of : input, id);

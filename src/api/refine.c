@@ -13,7 +13,7 @@
  *   REFINE_MAX_INT_SPAN integers: one noisy histogram with a cell per integer of
  *   [bins[0], bins[last]) (a value is first placed in its bin as the encoder does, then
  *   clamped into it and rounded down), the column's whole rho. Weights: the noisy counts shrunk
- *   toward their bin's mean (shrink_bins), negatives clipped. No rest.
+ *   toward their bin's mean (disc_shrink_bins), negatives clipped. No rest.
  * - Other columns: (a) REFINE_SHARE_VALUES of the column's rho: a stability-based thresholded
  *   histogram of the exact values (each distinct value a label, kept only when its noisy
  *   count reaches fhs_dp_threshold(sigma^2, delta), so that a value held by one row appears
@@ -145,9 +145,10 @@ static int count_field(refine_col *rc, const fhs_csv_field *f) {
  * A bin whose counts vary no more than the noise would make them vary gets its mean
  * everywhere (uniform draws, as without weights); one whose shape stands far above the noise
  * keeps its noisy counts. Post-processing: free. Negatives are then clipped to 0. */
-static void shrink_bins(const fhs_column *c, double *x, size_t K, double sigma2) {
-  for (size_t b = 0; b + 1 < c->n_bins; b++) {
-    size_t j0 = (size_t)(c->bins[b] - c->bins[0]), j1 = (size_t)(c->bins[b + 1] - c->bins[0]);
+void disc_shrink_bins(const double *edges, size_t n_edges, double origin, double *x, size_t K, double sigma2) {
+  for (size_t b = 0; b + 1 < n_edges; b++) {
+    if (edges[b + 1] <= origin) continue;
+    size_t j0 = edges[b] > origin ? (size_t)(edges[b] - origin) : 0, j1 = (size_t)(edges[b + 1] - origin);
     if (j1 > K) j1 = K;
     if (j1 <= j0 + 1) continue;
     double mean = 0, ss = 0, k = (double)(j1 - j0);
@@ -167,7 +168,7 @@ static int hist_sub(const refine_col *rc, double rho, fhs_column *out, fhs_error
   for (size_t j = 0; rcode == 0 && j < K; j++) a[j] = (int64_t)rc->cell[j];
   if (rcode == 0) rcode = fhs_dp_noise_add(NULL, a, K, 1 / (2 * rho), err);
   for (size_t j = 0; rcode == 0 && j < K; j++) x[j] = (double)a[j];
-  if (rcode == 0) shrink_bins(rc->col, x, K, 1 / (2 * rho));
+  if (rcode == 0) disc_shrink_bins(rc->col->bins, rc->col->n_bins, rc->col->bins[0], x, K, 1 / (2 * rho));
   for (size_t j = 0; rcode == 0 && j < K; j++)
     if (x[j] > 0) v[n] = rc->col->bins[0] + (double)j, w[n++] = x[j];
   free(a);

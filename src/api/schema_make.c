@@ -165,7 +165,7 @@ static fhs_status from_dp(const fhs_schema_options *o, fhs_schema *s) {
   if (st != FHS_OK) return st;
   size_t bins = o->bins ? o->bins : DEFAULT_BINS;
   size_t maxc = o->max_categories ? o->max_categories : FHS_INFER_DEFAULT_MAX_CATEGORIES;
-  if (api_discover_schema(o->input, rho, dthr, bins, maxc, s, &err)) return api_fail_err(&err);
+  if (api_discover_refined(o->input, rho, dthr, bins, maxc, s, &err)) return api_fail_err(&err);
   return FHS_OK;
 }
 

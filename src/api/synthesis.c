@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "api_internal.h"
+#include "discover.h"
 #include "dp.h"
 #include "io.h"
 #include "eval.h"
@@ -266,10 +267,23 @@ static void run_paths_free(run_paths *p) {
   free(p->manifest);
 }
 
+/* Whether run refines the given schema's within-bin weights: asked, and a column needs it. */
+static fhs_status run_refines(const fhs_run_options *o, int *refine) {
+  *refine = 0;
+  if (!o->schema || o->no_refine) return FHS_OK;
+  fhs_schema sc;
+  fhs_error err = {{0}};
+  if (fhs_schema_read(o->schema, &sc, &err) != 0) return api_fail_err(&err);
+  *refine = api_refine_columns(&sc) > 0;
+  fhs_schema_free(&sc);
+  return FHS_OK;
+}
+
 static fhs_status run_pipeline(const char *input, const char *whole, const fhs_run_options *o, const run_paths *p,
-                               fhs_noisy_stats **ns) {
-  /* a given schema is used where it is: p->schema is then only the learnt one's place */
-  const char *schema_path = o->schema ? o->schema : p->schema;
+                               int refine, fhs_noisy_stats **ns) {
+  /* a given schema is used where it is, unless refined: p->schema is the learnt or refined
+   * one's place */
+  const char *schema_path = o->schema && !refine ? o->schema : p->schema;
   fhs_keys *keys = NULL;
   fhs_dataset *ds = NULL;
   fhs_encrypted_stats *es = NULL;
@@ -289,11 +303,12 @@ static fhs_status run_pipeline(const char *input, const char *whole, const fhs_r
   }
   free(secret);
   t0 = now_s();
-  /* one budget (epsilon, delta) for the whole release: discovery takes a share of its rho and
-   * a tenth of its delta (the label thresholds), the marginals the rest */
+  /* one budget (epsilon, delta) for the whole release: discovery (or the refinement of a given
+   * schema) takes a share of its rho and a tenth of its delta (the thresholds), the marginals
+   * the rest */
   double delta = o->delta > 0 ? o->delta : 1e-6, dthr = 0, rho = 0;
   int discover = !o->schema && !o->unsafe_exact_schema;
-  if (discover) dthr = FHS_RUN_DISCOVERY_DELTA_SHARE * delta;
+  if (discover || refine) dthr = FHS_RUN_DISCOVERY_DELTA_SHARE * delta;
   fhs_error err = {{0}};
   if (s == FHS_OK && fhs_dp_rho_from_epsilon(o->epsilon, delta - dthr, &rho, &err) != 0) s = api_fail_err(&err);
   /* the whole release must fit before any of it is spent: a run refused at decrypt would
@@ -312,6 +327,7 @@ static fhs_status run_pipeline(const char *input, const char *whole, const fhs_r
   eo.unsafe_exact_schema = o->unsafe_exact_schema;
   eo.ledger = o->ledger;
   eo.discovery_rho = discover ? FHS_RUN_DISCOVERY_SHARE * rho : 0;
+  eo.refine_rho = refine ? FHS_RUN_REFINE_SHARE * rho : 0;
   eo.discovery_delta = dthr;
   eo.dataset_of = whole;
   eo.progress = o->progress;
@@ -327,7 +343,7 @@ static fhs_status run_pipeline(const char *input, const char *whole, const fhs_r
   t0 = now_s();
   fhs_decrypt_options dopt;
   fhs_decrypt_options_init(&dopt);
-  dopt.rho = discover ? (1 - FHS_RUN_DISCOVERY_SHARE) * rho : rho;
+  dopt.rho = discover ? (1 - FHS_RUN_DISCOVERY_SHARE) * rho : refine ? (1 - FHS_RUN_REFINE_SHARE) * rho : rho;
   dopt.delta = delta - dthr;
   dopt.model = o->model;
   dopt.ledger = o->ledger;
@@ -395,7 +411,9 @@ fhs_status fhs_run(const char *input, const char *out, const fhs_run_options *op
       s = api_fail_err(&err);
     train = p.train;
   }
-  if (s == FHS_OK) s = run_pipeline(train, input, opts, &p, &ns);
+  int refine = 0;
+  if (s == FHS_OK) s = run_refines(opts, &refine);
+  if (s == FHS_OK) s = run_pipeline(train, input, opts, &p, refine, &ns);
   double t0 = now_s();
   uint64_t seed = opts->seed;
   if (!opts->have_seed) randombytes_buf(&seed, sizeof seed);
@@ -410,7 +428,7 @@ fhs_status fhs_run(const char *input, const char *out, const fhs_run_options *op
     fhs_evaluate_options eo;
     fhs_evaluate_options_init(&eo);
     eo.holdout = p.holdout;
-    eo.schema = opts->schema ? opts->schema : p.schema;
+    eo.schema = opts->schema && !refine ? opts->schema : p.schema;
     eo.stats = p.manifest;
     eo.report = opts->report;
     s = api_evaluate(train, out, &eo, ns->set.epsilon, ns->set.delta, NULL);

@@ -9,10 +9,12 @@ static const char USAGE[] =
     "                    [--epsilon E | --privacy high|medium|low] [--delta D] [--model M] [--seed S]\n"
     "                    [--workdir DIR] [--ring 8192|16384] [--bins K] [--report REPORT.html]\n"
     "                    [--holdout-fraction F] [--schema PUBLIC.json | --unsafe-exact-schema]\n"
-    "                    [--ledger PATH]\n"
+    "                    [--no-refine] [--ledger PATH]\n"
     "  keygen, encrypt, fit (on ciphertexts), decrypt (with DP: epsilon 1, delta 1e-6 by default)\n"
     "  and synthesize, with a line per stage. The domain comes from --schema (public knowledge:\n"
-    "  the best choice) or is learnt with DP from 10%% of the budget. The server's result is\n"
+    "  the best choice) or is learnt with DP from 10%% of the budget; with --schema, 5%% of the\n"
+    "  budget learns where values sit inside the bins (within-bin weights, DP), unless --no-refine.\n"
+    "  The server's result is\n"
     "  recounted from INPUT before anything is released. Every release is charged to the dataset's\n"
     "  ledger (default: ~/.local/share/fhesynth/ledgers/, see fhesynth budget). Intermediate files\n"
     "  (keys/, DATA.fhe, STATS.fhe, STATS.json, SCHEMA.json) go to --workdir (default: OUT.work/).\n"
@@ -27,7 +29,8 @@ int cmd_run(int argc, char **argv) {
       {"seed", required_argument, 0, 'S'},    {"workdir", required_argument, 0, 'w'}, {"ring", required_argument, 0, 'R'},
       {"bins", required_argument, 0, 'b'},    {"report", required_argument, 0, 'T'},
       {"holdout-fraction", required_argument, 0, 'F'}, {"schema", required_argument, 0, 'C'},
-      {"unsafe-exact-schema", no_argument, 0, 'U'},    {"ledger", required_argument, 0, 'L'}, CLI_COMMON_OPTIONS,
+      {"unsafe-exact-schema", no_argument, 0, 'U'},    {"ledger", required_argument, 0, 'L'},
+      {"no-refine", no_argument, 0, 'N'},              CLI_COMMON_OPTIONS,
       {0, 0, 0, 0}};
   const char *out = NULL;
   fhs_run_options o;
@@ -46,6 +49,7 @@ int cmd_run(int argc, char **argv) {
       case 'T': o.report = optarg; break;
       case 'C': o.schema = optarg; break;
       case 'U': o.unsafe_exact_schema = 1; break;
+      case 'N': o.no_refine = 1; break;
       case 'L': o.ledger = optarg; break;
       case 'F':
         if (cli_parse_double(optarg, &o.holdout_fraction) != 0 || !(o.holdout_fraction > 0 && o.holdout_fraction < 1))

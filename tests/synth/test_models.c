@@ -275,8 +275,62 @@ static void test_within_bin(void) {
   fhs_schema_free(&s);
 }
 
+/* Within-bin rest ("sub" "rest", api_refine_schema): in [0, 100) the listed value 50 weighs 1
+ * and the unlisted values 1, so about half the draws are 50 and the rest spread uniformly
+ * over the bin (a quarter below 50); [100, 200] has rest only: uniform. Round trip too. */
+static void test_within_bin_rest(void) {
+  fhs_schema s;
+  schema_begin(&s, 1);
+  const double e[] = {0, 100, 200};
+  add_num(&s, "r", FHS_COL_NUMERIC, e, 3, false);
+  fhs_column *c = &s.columns[0];
+  c->n_sub = 1;
+  c->sub_values = malloc(sizeof(double)), c->sub_weights = malloc(sizeof(double));
+  c->sub_rest = malloc(2 * sizeof(double));
+  c->sub_values[0] = 50, c->sub_weights[0] = 1, c->sub_rest[0] = 1, c->sub_rest[1] = 7;
+  fhs_error err;
+  CHECK_MSG(fhs_schema_validate(&s, "mem", &err) == 0, "%s", err.msg);
+  char path[256], dir[] = "/tmp/fhs_test_XXXXXX";
+  CHECK(mkdtemp(dir) != NULL);
+  snprintf(path, sizeof path, "%s/s.json", dir);
+  fhs_schema back;
+  CHECK(fhs_schema_write(&s, path, &err) == 0 && fhs_schema_read(path, &back, &err) == 0);
+  CHECK(back.columns[0].sub_rest && back.columns[0].sub_rest[0] == 1 && back.columns[0].sub_rest[1] == 7);
+  fhs_schema_free(&back);
+  remove(path), rmdir(dir);
+  fhs_index_table real;
+  const long parent[] = {-1};
+  const double p[] = {0};
+  gen_data(&s, 4000, parent, p, 5, &real);
+  fhs_marginal_set exact;
+  CHECK(count_all(&s, &real, 1, &exact) == 0);
+  fhs_synth_model *m;
+  CHECK(fhs_synth_fit(&exact, &s, "independent", NULL, &m, &err) == 0);
+  fhs_table t;
+  CHECK(fhs_synth_sample(m, 40000, 3, &t, &err) == 0);
+  size_t low = 0, fifty = 0, below = 0, high = 0, high50 = 0;
+  for (size_t r = 0; r < t.n_rows; r++) {
+    int64_t v = t.columns[0].i64[r];
+    if (v < 100) low++, fifty += v == 50, below += v < 50;
+    else high++, high50 += v == 150;
+  }
+  double f = (double)fifty / (double)low, b = (double)below / (double)low;
+  CHECK_MSG(f > 0.47 && f < 0.54, "50 drawn in %.3f of its bin, expected about 0.505", f);
+  CHECK_MSG(b > 0.22 && b < 0.28, "%.3f of the bin below 50, expected about 0.25", b);
+  CHECK_MSG(high > 0 && (double)high50 < 0.03 * (double)high, "150 drawn %zu of %zu: not uniform", high50, high);
+  /* rest needs values; a negative rest is refused */
+  c->sub_rest[1] = -1;
+  CHECK(fhs_schema_validate(&s, "mem", &err) == -1 && strstr(err.msg, "rest"));
+  fhs_table_free(&t);
+  fhs_synth_free(m);
+  fhs_marginal_set_free(&exact);
+  fhs_index_table_free(&real);
+  fhs_schema_free(&s);
+}
+
 int main(void) {
   test_within_bin();
+  test_within_bin_rest();
   test_output("mst", 0);
   test_output("mst", 1);
   test_output("independent", 0);
