@@ -67,6 +67,14 @@ static const char STYLE[] =
     "vertical-align:-1px}.heat{display:flex;flex-wrap:wrap;gap:14px}.heat .chart{flex:1 1 340px}"
     "p.note{color:#5b6475;max-width:900px}";
 
+/* Counts of real rows, as the page shows them: two significant digits, so that the page never
+ * holds an exact row count (issue 11); synthetic counts stay exact, they are public. */
+static size_t about(size_t n) {
+  size_t unit = 1;
+  while (n / unit >= 100) unit *= 10;
+  return (n + unit / 2) / unit * unit;
+}
+
 /* ---------- summary ---------- */
 
 static const char *score_class(double score) {
@@ -305,10 +313,10 @@ static void utility_table(FILE *f, const fhs_eval_result *r) {
   }
   fputs("<p class=\"note\">Target <b>", f);
   esc(f, r->schema.columns[u->target].name);
-  fprintf(f, "</b> (%zu classes). Each model is trained on the real training rows (%zu) and, "
-             "separately, on the synthetic rows (%zu), then tested on the same %zu holdout rows. "
-             "Synthetic data is useful when the second column is close to the first.</p>",
-          u->n_classes, u->n_train_real, u->n_train_syn, u->n_test);
+  fprintf(f, "</b> (%zu classes). Each model is trained on the real training rows (about %zu) and, "
+             "separately, on the synthetic rows (%zu), then tested on the same holdout rows (about "
+             "%zu). Synthetic data is useful when the second column is close to the first.</p>",
+          u->n_classes, about(u->n_train_real), u->n_train_syn, about(u->n_test));
   fputs("<table id=\"utility\"><tr><th>model</th><th>score</th><th>trained on real</th>"
         "<th>trained on synthetic</th><th>difference</th></tr>", f);
   static const char *const names[3] = {"accuracy", "balanced accuracy", "AUC"};
@@ -406,8 +414,8 @@ static void page(FILE *f, const fhs_eval_result *r) {
         "real records, attack results) is computed from the exact real rows. The differential "
         "privacy guarantee covers the synthetic rows and their manifest, not this report: do not "
         "publish it alongside them.</p>", f);
-  fprintf(f, "<div class=\"sub\">fhesynth &middot; %zu real rows, %zu synthetic rows, %zu holdout "
-             "rows, %zu columns</div>", r->n_real, r->n_syn, r->n_hold, r->schema.n_columns);
+  fprintf(f, "<div class=\"sub\">fhesynth &middot; about %zu real rows, %zu synthetic rows, about %zu "
+             "holdout rows, %zu columns</div>", about(r->n_real), r->n_syn, about(r->n_hold), r->schema.n_columns);
   summary_cards(f, r);
   fputs("<h2>Fidelity</h2>", f);
   fidelity_table(f, r);
