@@ -30,10 +30,11 @@ RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release \
  && cmake --build /build --target fhesynth fhesynth_shared \
  && cmake --install /build --prefix /opt/fhesynth --strip
 # The prefix is also a virtual environment that sees Debian's pandas: /opt/fhesynth/bin holds
-# both `fhesynth` and `python3`, and the package finds libfhesynth in sys.prefix/lib.
+# both `fhesynth` and `python3`, and the package finds libfhesynth in sys.prefix/lib
+# (FHESYNTH_BUNDLE=0: the package does not build or bundle a second copy).
 RUN python3 -m venv --system-site-packages /opt/fhesynth \
- && /opt/fhesynth/bin/python -m pip install --no-index --no-build-isolation --disable-pip-version-check \
-      --no-compile ./python \
+ && FHESYNTH_BUNDLE=0 /opt/fhesynth/bin/python -m pip install --no-index --no-build-isolation \
+      --disable-pip-version-check --no-compile ./python \
  && /opt/fhesynth/bin/python -m pip uninstall -y -q pip setuptools \
  && /opt/fhesynth/bin/python -c 'import fhesynth; print("python: libfhesynth", fhesynth.library_version(), fhesynth.library_path())'
 # the Debian packages of every shared library the binary and the library load

@@ -64,7 +64,7 @@ static void stage_keygen(const job *j) {
   size_t len;
   char path[400];
   snprintf(path, sizeof path, "%s/secret.key", j->keys);
-  FILE *f;
+  FILE *f = NULL;
   if (fhs_secret_key_save(&sk, &buf, &len, &err) || !(f = fopen(path, "wb"))) die("save", &err);
   fwrite(buf, 1, len, f);
   fclose(f);

@@ -123,6 +123,16 @@ void fhs_dataset_free(fhs_dataset *d);
 fhs_status fhs_rho_from_epsilon(double epsilon, double delta, double *rho);
 fhs_status fhs_epsilon_from_rho(double rho, double delta, double *epsilon);
 
+/* The epsilon a release (decrypt, run, DP schema discovery) may spend. Up to 1e5 the
+ * conversion above is tight (epsilon -> rho -> epsilon gives epsilon back, for every delta at
+ * most 1/8192); above it the bound on the Renyi order (alpha >= 1.01) makes it loose, and near
+ * epsilon 5e5 a single measurement's noise variance falls below the exact sampler's floor
+ * (2^-20). From 1e-3 up, every measurement's variance stays below the sampler's ceiling
+ * (2^48) for any split of the budget over up to 10^5 measurements. Outside [FHS_EPSILON_MIN, FHS_EPSILON_MAX] the
+ * calls return FHS_ERR_INVALID naming the range. Ledger caps are not bounded. */
+#define FHS_EPSILON_MIN 1e-3
+#define FHS_EPSILON_MAX 1e5
+
 /* ---------- encrypted statistics (STATS.fhe): server side ---------- */
 
 typedef struct fhs_encrypted_stats fhs_encrypted_stats;
@@ -189,8 +199,15 @@ void fhs_noisy_stats_free(fhs_noisy_stats *s);
 
 typedef struct fhs_synthesizer fhs_synthesizer;
 
-/* Fits a model ("mst" default, "independent", "copula", "neural") to noisy statistics. */
+/* Fits a model ("mst" default, "independent", "copula", "neural") to noisy statistics.
+ * STATS.json records the release plan ("model") it was released for. A model that needs 2-way
+ * marginals (mst, copula, neural) is refused with FHS_ERR_INVALID on statistics released for
+ * another plan that hold none (plan "independent"); any other mismatch runs, and
+ * fhs_synthesizer_note says what the model did with the marginals it was given. */
 fhs_status fhs_synthesizer_fit(const fhs_noisy_stats *s, const char *model, fhs_synthesizer **out);
+/* One line on a model fitted to statistics released for another plan (e.g. "model independent
+ * uses only the 1-way marginals ..."), or NULL when the plan matches or there is nothing to say. */
+const char *fhs_synthesizer_note(const fhs_synthesizer *m);
 /* Samples rows into out (.csv, .parquet, .jsonl) and writes out.manifest.json beside it. */
 fhs_status fhs_synthesizer_sample(const fhs_synthesizer *m, uint64_t rows, uint64_t seed, const char *out);
 const char *fhs_synthesizer_model(const fhs_synthesizer *m);
@@ -248,6 +265,11 @@ typedef struct {
   const char *ledger;      /* privacy ledger; NULL = the dataset's ledger in the fhesynth home */
   int no_refine;           /* with a schema: use it as is, do not spend FHS_RUN_REFINE_SHARE of
                               the budget on within-bin weights (values uniform within bins) */
+  /* NULL = run prints its stage lines on stderr itself (unless quiet). Otherwise it is called
+   * with progress_user, each stage line ("run: [2/5] encrypt done (1.0 s)", no newline) and the
+   * name of the stage that starts next ("encrypt", "fit", "decrypt", "synthesize", "report"),
+   * so that a caller drawing a progress bar can clear it and relabel it. */
+  void (*stage)(void *user, const char *line, const char *next);
 } fhs_run_options;
 /* Share of run's zCDP budget spent on DP domain discovery when no schema is given, and the
  * share of its delta given to the label thresholds. */

@@ -4,7 +4,7 @@
 set -euo pipefail
 pkgs=(build-essential cmake ninja-build pkg-config git
       libsodium-dev libjansson-dev libcsv-dev libgsl-dev libopenblas-dev liblapacke-dev
-      libzstd-dev zlib1g-dev libomp-dev libxgboost-dev liblinear-dev chromium
+      libzstd-dev zlib1g-dev libomp-dev clang-14 libxgboost-dev liblinear-dev chromium
       python3 python3-pandas python3-pytest python3-setuptools python3-venv python3-pip)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -16,3 +16,12 @@ for cfg in release asan; do
   echo "== tests ($cfg) =="
   FHS_TEST_CONFIG=$cfg ctest --test-dir "build/$cfg" --output-on-failure -j "$jobs"
 done
+# A short libFuzzer run of every fuzz target (fuzz/, scripts/fuzz.sh), clang only.
+if command -v clang-14 >/dev/null; then
+  CC=clang-14 cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=Debug -DFHS_FUZZ=ON >/dev/null
+  cmake --build build/fuzz -j "$jobs" --target fuzz/all
+  echo "== tests (fuzz) =="
+  ctest --test-dir build/fuzz --output-on-failure -R '^test_fuzz_'
+else
+  echo "== tests (fuzz): skipped, clang-14 is not installed (scripts/setup-debian.sh installs it) =="
+fi

@@ -5,7 +5,8 @@ Nothing here is public. The library is loaded on first use, not at import, so th
 
 Discovery order:
 1. ``FHESYNTH_LIBRARY``: the path of the shared library (or of a directory holding it);
-2. the package directory (``libfhesynth.so*`` placed there by scripts/setup-python.sh);
+2. the package directory (``libfhesynth.so.0``, bundled there by ``pip install ./python``,
+   whose build step builds it with CMake, and by scripts/setup-python.sh);
 3. the environment's prefix (``sys.prefix/lib``: a ``cmake --install`` into the venv);
 4. the system: ``ctypes.util.find_library("fhesynth")`` (ldconfig), then the soname
    ``libfhesynth.so.0`` through the dynamic loader (LD_LIBRARY_PATH, ld.so.conf).
@@ -229,8 +230,10 @@ def load() -> ctypes.CDLL:
             _lib = lib
             return lib
         raise OSError(
-            "fhesynth: cannot load libfhesynth. Set FHESYNTH_LIBRARY to the path of libfhesynth.so, "
-            "place it in the package directory, or install the C library (cmake --install). Tried: "
+            "fhesynth: cannot load libfhesynth. Reinstall the package from the repository "
+            "(pip install --no-index --no-build-isolation ./python builds and bundles it), set "
+            "FHESYNTH_LIBRARY to the path of libfhesynth.so, or install the C library "
+            "(cmake --install). Tried: "
             + "; ".join(tried)
         )
 

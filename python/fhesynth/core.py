@@ -129,9 +129,18 @@ class _Handle:
         return not self._finalizer.alive
 
     def close(self) -> None:
-        """Releases the C object now (idempotent)."""
+        """Releases the C object now (idempotent), and removes the temporary directory the
+        handle owns, if any (the default output of :func:`fit` and :func:`decrypt`)."""
         with self._lock:
             self._finalizer()
+            owned = getattr(self, "_owned_dir", None)
+            if owned is not None:
+                owned()
+
+    def _own_dir(self, path: str) -> None:
+        """Makes ``path`` (a temporary directory) the handle's: removed by close() or when the
+        handle is garbage collected, whichever comes first."""
+        self._owned_dir = weakref.finalize(self, shutil.rmtree, path, True)
 
     def _handle(self) -> ctypes.c_void_p:
         if not self._finalizer.alive:
@@ -399,7 +408,10 @@ def fit(data: Union[EncryptedDataset, PathLike], eval_key: Union[Keys, PathLike]
         eval_key: the evaluation key: the path of ``eval.key`` (or of a directory holding it),
             or a :class:`Keys` object, of which only the ``eval.key`` file is opened. A file
             holding a secret key is refused (WrongKeyError) before any work.
-        out: STATS.fhe to write (default: ``<data>.stats.fhe`` beside the data).
+        out: STATS.fhe to write. Default: ``STATS.fhe`` in a new private temporary directory
+            that the returned handle owns: it is removed when the handle is closed or garbage
+            collected, so give ``out=`` to keep the file. Nothing is written to the working
+            directory.
         ways: 1, 2 (default) or 3 (3-way needs keys with ring 16384).
         marginals: column-number groups, e.g. ``[[0, 1], [2, 3, 4]]`` or ``"0,1;2,3,4"``;
             overrides ``ways``. Sub-marginals and all 1-way counts are always included.
@@ -422,9 +434,19 @@ def fit(data: Union[EncryptedDataset, PathLike], eval_key: Union[Keys, PathLike]
     spec = _marginal_spec(marginals)
     mem = _int(memory_mib, "memory_mib", 64, 1 << 30)
     data_path = str(ds.path) if ds is not None else _path(data, "data")
-    out_p = _path(out, "out") if out is not None else str(Path(data_path).with_suffix(".stats.fhe"))
+    owned = None
+    if out is not None:
+        out_p = _path(out, "out")
+    else:
+        owned = _tempdir()
+        out_p = os.path.join(owned, "STATS.fhe")
     # the evaluation key first: a secret key is refused before the data is even opened
-    ek = Keys.open_eval(ek_path)
+    try:
+        ek = Keys.open_eval(ek_path)
+    except BaseException:
+        if owned is not None:
+            shutil.rmtree(owned, True)
+        raise
     try:
         if ds is None:
             ds = EncryptedDataset.open(data_path)
@@ -440,8 +462,19 @@ def fit(data: Union[EncryptedDataset, PathLike], eval_key: Union[Keys, PathLike]
             with ds._lock:
                 _native.call("fhs_dataset_fit", ds._handle(), ek._handle(), _native.fs(out_p), ctypes.byref(o),
                              ctypes.byref(st))
-        return EncryptedStats(st, schema=ds.schema)
+        schema = ds.schema
+        if schema is None and owned is not None:
+            # decrypt looks for SCHEMA.json beside STATS.fhe: point it at the data's instead
+            beside = os.path.join(os.path.dirname(data_path) or ".", "SCHEMA.json")
+            schema = beside if os.path.exists(beside) else None
+        result = EncryptedStats(st, schema=schema)
+        if owned is not None:
+            result._own_dir(owned)
+            owned = None
+        return result
     finally:
+        if owned is not None:
+            shutil.rmtree(owned, True)
         ek.close()
         if ds_opened and ds is not None:
             ds.close()
@@ -585,7 +618,11 @@ def decrypt(stats: Union[EncryptedStats, PathLike], keys: Union[Keys, PathLike],
         model: the release plan: "mst" (default), "independent", "all2way".
         schema: SCHEMA.json (default: the one known from :func:`encrypt`/:func:`fit`, else
             SCHEMA.json beside the stats file).
-        out: STATS.json to write (default: the stats path with suffix ``.json``).
+        out: STATS.json to write. Default: ``STATS.json`` in a new private temporary directory
+            that the returned handle owns: it is removed when the handle is closed or garbage
+            collected (a :class:`Synthesizer` made from it reads it at once, so it does not need
+            it afterwards). Give ``out=`` to keep the file. Nothing is written to the working
+            directory.
         budget: the ledger's total epsilon, fixed when the ledger is created (default 10).
         verify: the input the statistics were computed from (DataFrame or path): every count
             is recounted from it, and a result the server changed raises CorruptFileError
@@ -623,6 +660,7 @@ def decrypt(stats: Union[EncryptedStats, PathLike], keys: Union[Keys, PathLike],
         raise TypeError("stats: expected the path of STATS.fhe or fhesynth.EncryptedStats, got %s" % type(stats).__name__)
     k, k_opened = _owner_keys(keys)
     tmp: List[str] = []
+    owned = None
     try:
         verify_p = _input_file(verify, tmp, "verify") if verify is not None else None
         ledger_p = _opt_path(ledger, "ledger")
@@ -632,7 +670,11 @@ def decrypt(stats: Union[EncryptedStats, PathLike], keys: Union[Keys, PathLike],
             schema_p = str(es.schema)
         else:
             schema_p = os.path.join(os.path.dirname(str(es.path)) or ".", "SCHEMA.json")
-        out_p = _path(out, "out") if out is not None else str(Path(es.path).with_suffix(".json"))
+        if out is not None:
+            out_p = _path(out, "out")
+        else:
+            owned = _tempdir()
+            out_p = os.path.join(owned, "STATS.json")
         o = _native.DecryptOptions()
         _native.load().fhs_decrypt_options_init(ctypes.byref(o))
         o.epsilon = eps
@@ -651,8 +693,13 @@ def decrypt(stats: Union[EncryptedStats, PathLike], keys: Union[Keys, PathLike],
                          _native.fs(out_p), ctypes.byref(o), ctypes.byref(ns))
         result = NoisyStats(ns)
         result._set_schema(schema_p)
+        if owned is not None:
+            result._own_dir(owned)
+            owned = None
         return result
     finally:
+        if owned is not None:
+            shutil.rmtree(owned, True)
         _cleanup(tmp)
         if es_opened:
             es.close()

@@ -41,6 +41,7 @@ struct fhs_synthesizer {
   fhs_marginal_set set;
   fhs_synth_model *model;
   char *model_name;
+  char note[512]; /* fhs_synthesizer_note: "" = nothing to say */
 };
 
 /* Records the message for fhs_last_error and returns the status. */

@@ -33,29 +33,9 @@ static char *default_schema_path(const char *out) {
   return p;
 }
 
-/* A fresh temporary name in target's directory (".NAME.XXXXXX"), created empty. */
-static char *temp_beside(const char *target) {
-  char *copy = api_strdup(target), *copy2 = api_strdup(target);
-  char *path = NULL;
-  if (copy && copy2) {
-    const char *dir = dirname(copy), *base = basename(copy2);
-    size_t n = strlen(dir) + strlen(base) + 16;
-    path = malloc(n);
-    if (path) {
-      snprintf(path, n, "%s/.%s.XXXXXX", dir, base);
-      int fd = mkstemp(path);
-      if (fd < 0) {
-        free(path);
-        path = NULL;
-      } else {
-        close(fd);
-      }
-    }
-  }
-  free(copy);
-  free(copy2);
-  return path;
-}
+/* A fresh temporary name in target's directory (".NAME.fhs.XXXXXX"), created empty, locked
+ * and registered for removal on a signal (io's placeholder; fhs_temp_release forgets it). */
+static char *temp_beside(const char *target) { return fhs_temp_create(target); }
 
 static int encrypt_rows(const char *input, const fhs_schema *schema, const fhs_secret_key *sk,
                         const uint8_t *dataset_id, const char *out, const fhs_encrypt_options *o, uint64_t *rows,
@@ -211,6 +191,8 @@ fhs_status fhs_dataset_encrypt(const char *input, const fhs_keys *keys, const ch
   if (rc == 0 && schema_out) rc = fhs_schema_write(&schema, schema_out, &err);
   if (rc == 0 && rename(tmp, out) != 0) rc = fhs_error_set(&err, "%s: cannot rename into place: %s", out, strerror(errno));
   if (tmp && rc != 0) unlink(tmp);
+  if (tmp && rc != 0) fhs_temp_error_name(&err, tmp, out);
+  fhs_temp_release(tmp);
   free(tmp);
   fhs_schema_free(&schema);
   free(schema_out);
@@ -280,8 +262,9 @@ fhs_status fhs_dataset_fit(const fhs_dataset *d, const fhs_keys *eval_keys, cons
   uint32_t cols = fhs_data_header_of(d->reader)->n_columns;
   int rc = opts->marginals ? fhs_marginal_list_parse(opts->marginals, cols, &list, &err)
                            : fhs_marginal_list_all(cols, opts->ways, &list, &err);
-  /* the list names columns of this data: a bad one is a data error, not a usage error */
-  if (rc != 0) return api_fail(FHS_ERR_DATA, "%s: %s", d->path, err.msg);
+  /* judged from the option and DATA.fhe's header (its column count), before any ciphertext is
+   * read: a bad list is a usage error */
+  if (rc != 0) return api_fail(FHS_ERR_INVALID, "%s: %s", d->path, err.msg);
   fhs_stats_fit_options fo = {opts->memory_mib, opts->progress, opts->progress_user};
   rc = fhs_fit(d->reader, &eval_keys->ek, &list, &fo, out, &err);
   fhs_marginal_list_free(&list);
@@ -411,7 +394,11 @@ static int release_exact(const char *ledger, const fhs_stats_info *info, const f
   api_release r = {"no-dp", "exact statistics (--no-dp)", 0, 0, 0, 0, 1};
   if (charge(ledger, info, o, &r, err) != 0) return -1;
   /* every decrypted table, 3-way ones included: the owner asked for exact statistics */
-  return copy_marginals(exact, noisy, err);
+  int rc = copy_marginals(exact, noisy, err);
+  const char *plan = o->model ? o->model : "mst";
+  for (const char *const *p = fhs_release_plans(); rc == 0 && *p; p++)
+    if (strcmp(*p, plan) == 0) snprintf(noisy->plan, sizeof noisy->plan, "%s", plan);
+  return rc;
 }
 
 /* Noisy marginals, charged to the ledger; the set's epsilon, delta and rho then describe the
@@ -465,7 +452,14 @@ fhs_status fhs_encrypted_stats_decrypt(const fhs_encrypted_stats *s, const fhs_k
   if (!opts->no_dp && !(opts->epsilon > 0 && isfinite(opts->epsilon)) && !(opts->rho > 0 && isfinite(opts->rho)))
     return api_fail(FHS_ERR_INVALID, "decrypt: choose the privacy: a positive epsilon, or no_dp");
   if (opts->no_dp && (opts->epsilon > 0 || opts->rho > 0)) return api_fail(FHS_ERR_INVALID, "decrypt: no_dp excludes epsilon");
+  if (!opts->no_dp && !(opts->rho > 0) && !(opts->epsilon >= FHS_EPSILON_MIN && opts->epsilon <= FHS_EPSILON_MAX))
+    return api_fail(FHS_ERR_INVALID, "decrypt: epsilon %g is outside [%g, %g], the range where the zCDP conversion is tight",
+                    opts->epsilon, FHS_EPSILON_MIN, FHS_EPSILON_MAX);
   if (opts->delta < 0 || opts->delta >= 1) return api_fail(FHS_ERR_INVALID, "decrypt: delta must be in (0, 1)");
+  /* judged from STATS.fhe's header before anything is decrypted: a usage error */
+  if (!opts->no_dp && s->info.rows_padded > 0 && opts->delta > 1.0 / (double)s->info.rows_padded)
+    return api_fail(FHS_ERR_INVALID, "decrypt: delta %g is above 1/%llu (one over %s's padded row count): such a delta "
+                    "allows releasing a whole row", opts->delta, (unsigned long long)s->info.rows_padded, s->path);
   fhs_status st = api_check_input(schema_path);
   if (st == FHS_OK) st = api_check_output(out_json);
   if (st == FHS_OK && opts->verify_input) st = api_check_input(opts->verify_input);

@@ -150,8 +150,11 @@ static int from_domain(const char *path, fhs_schema *s, fhs_error *err) {
 static fhs_status from_dp(const fhs_schema_options *o, fhs_schema *s) {
   double eps = o->epsilon > 0 ? o->epsilon : DEFAULT_EPSILON;
   double delta = o->delta > 0 ? o->delta : FHS_DEFAULT_DELTA;
-  if (!isfinite(eps) || !(delta < 0.01))
-    return api_fail(FHS_ERR_INVALID, "schema: --epsilon must be a positive number and --delta below 0.01");
+  if (!(eps >= FHS_EPSILON_MIN && eps <= FHS_EPSILON_MAX))
+    return api_fail(FHS_ERR_INVALID, "schema: --epsilon %g is outside [%g, %g], the range where the zCDP conversion is tight",
+                    eps, FHS_EPSILON_MIN, FHS_EPSILON_MAX);
+  if (!(delta > 0 && delta < 0.01))
+    return api_fail(FHS_ERR_INVALID, "schema: --delta %g is not in (0, 0.01)", delta);
   double dthr = delta / 10, rho = 0;
   fhs_error err = {{0}};
   if (fhs_dp_rho_from_epsilon(eps, delta - dthr, &rho, &err)) return api_fail(FHS_ERR_INVALID, "schema: %s", err.msg);

@@ -87,8 +87,16 @@ fhs_status fhs_synthesizer_fit(const fhs_noisy_stats *s, const char *model, fhs_
     return api_fail(FHS_ERR_NOMEM, "out of memory");
   }
   /* own copies: the model points into its schema and must outlive the stats handle */
-  if (fhs_schema_read(s->schema_path, &m->schema, &err) != 0 || fhs_stats_json_read(s->path, &m->schema, &m->set, &err) != 0 ||
-      fhs_synth_fit(&m->set, &m->schema, name, NULL, &m->model, &err) != 0) {
+  if (fhs_schema_read(s->schema_path, &m->schema, &err) != 0 || fhs_stats_json_read(s->path, &m->schema, &m->set, &err) != 0) {
+    fhs_synthesizer_free(m);
+    return api_fail_err(&err);
+  }
+  /* a model that cannot run on what the plan released is a wrong --model: a usage error */
+  if (fhs_synth_check_plan(&m->set, m->schema.n_columns, name, m->note, sizeof m->note, &err) != 0) {
+    fhs_synthesizer_free(m);
+    return api_fail(FHS_ERR_INVALID, "synthesize: %s: %s", s->path, err.msg);
+  }
+  if (fhs_synth_fit(&m->set, &m->schema, name, NULL, &m->model, &err) != 0) {
     fhs_synthesizer_free(m);
     return api_fail_err(&err);
   }
@@ -203,6 +211,7 @@ fhs_status fhs_synthesizer_sample(const fhs_synthesizer *m, uint64_t rows, uint6
 }
 
 const char *fhs_synthesizer_model(const fhs_synthesizer *m) { return m ? m->model_name : NULL; }
+const char *fhs_synthesizer_note(const fhs_synthesizer *m) { return m && m->note[0] ? m->note : NULL; }
 
 uint64_t fhs_seed_random(void) {
   uint64_t s = 0;
@@ -235,7 +244,12 @@ static void stage(const fhs_run_options *o, int n, const char *what, double t0) 
   if (o->quiet) return;
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
-  fprintf(stderr, "run: [%d/5] %s (%.1f s)\n", n, what, (double)ts.tv_sec + ts.tv_nsec / 1e9 - t0);
+  /* the stage that starts after stage n (1 keygen .. 5 synthesize) */
+  static const char *const next[] = {"keygen", "encrypt", "fit", "decrypt", "synthesize", "report"};
+  char line[256];
+  snprintf(line, sizeof line, "run: [%d/5] %s (%.1f s)", n, what, (double)ts.tv_sec + ts.tv_nsec / 1e9 - t0);
+  if (o->stage) o->stage(o->progress_user, line, n >= 0 && n <= 5 ? next[n] : NULL);
+  else fprintf(stderr, "%s\n", line);
 }
 
 static double now_s(void) {
@@ -357,11 +371,50 @@ static fhs_status run_pipeline(const char *input, const char *whole, const fhs_r
   return s;
 }
 
+/* What run finds in its work directory before it starts, so that a run failing before any
+ * release removes exactly what it created itself (a fresh secret key included), never a file
+ * or directory that was there before. */
+enum { RUN_FILES = 9 }; /* six in the work directory, three keys */
+typedef struct {
+  int wd_made, keys_made;
+  char *files[RUN_FILES];
+  int existed[RUN_FILES];
+} run_created;
+
+static void run_note(const run_paths *p, int wd_made, run_created *c) {
+  struct stat st;
+  memset(c, 0, sizeof *c);
+  c->wd_made = wd_made;
+  c->keys_made = stat(p->keys, &st) != 0;
+  const char *const in_wd[] = {p->data, p->stats_fhe, p->stats_json, p->schema, p->train, p->holdout};
+  const char *const in_keys[] = {"secret.key", "public.key", "eval.key", NULL};
+  size_t k = 0;
+  for (size_t i = 0; i < sizeof in_wd / sizeof *in_wd; i++) c->files[k++] = api_strdup(in_wd[i]);
+  for (size_t i = 0; in_keys[i]; i++) c->files[k++] = path_in(p->keys, in_keys[i]);
+  for (size_t i = 0; i < RUN_FILES; i++) c->existed[i] = !c->files[i] || lstat(c->files[i], &st) == 0;
+}
+
+/* remove(3) of a directory only removes it empty: anything else put there stays, with it */
+static void run_undo(const run_paths *p, const run_created *c) {
+  for (size_t i = 0; i < RUN_FILES; i++)
+    if (c->files[i] && !c->existed[i]) remove(c->files[i]);
+  if (c->keys_made) remove(p->keys);
+  if (c->wd_made) remove(p->wd);
+}
+
+static void run_created_free(run_created *c) {
+  for (size_t i = 0; i < RUN_FILES; i++) free(c->files[i]);
+}
+
 fhs_status fhs_run(const char *input, const char *out, const fhs_run_options *opts) {
   fhs_run_options def;
   fhs_run_options_init(&def);
   if (!opts) opts = &def;
-  if (!(opts->epsilon > 0 && isfinite(opts->epsilon))) return api_fail(FHS_ERR_INVALID, "run: epsilon must be positive");
+  if (!(opts->epsilon >= FHS_EPSILON_MIN && opts->epsilon <= FHS_EPSILON_MAX))
+    return api_fail(FHS_ERR_INVALID, "run: epsilon %g is outside [%g, %g], the range where the zCDP conversion is tight",
+                    opts->epsilon, FHS_EPSILON_MIN, FHS_EPSILON_MAX);
+  if (opts->delta != 0 && !(opts->delta > 0 && opts->delta < 1))
+    return api_fail(FHS_ERR_INVALID, "run: delta %g is not in (0, 1)", opts->delta);
   if (!out || !output_format_ok(out))
     return api_fail(FHS_ERR_INVALID, "run: %s: unknown output format (use .csv, .parquet or .jsonl)", out ? out : "(none)");
   if (opts->report && !(opts->holdout_fraction > 0 && opts->holdout_fraction < 1))
@@ -395,11 +448,14 @@ fhs_status fhs_run(const char *input, const char *out, const fhs_run_options *op
     run_paths_free(&p);
     return api_fail(FHS_ERR_NOMEM, "out of memory");
   }
-  if (mkdir(p.wd, 0700) != 0 && errno != EEXIST) {
+  int wd_made = mkdir(p.wd, 0700) == 0;
+  if (!wd_made && errno != EEXIST) {
     s = api_fail(FHS_ERR_IO, "%s: cannot create: %s", p.wd, strerror(errno));
     run_paths_free(&p);
     return s;
   }
+  run_created made;
+  run_note(&p, wd_made, &made);
   fhs_noisy_stats *ns = NULL;
   fhs_synthesizer *synth = NULL;
   /* with a report, a random holdout_fraction of the rows is kept out of training, to score
@@ -434,6 +490,10 @@ fhs_status fhs_run(const char *input, const char *out, const fhs_run_options *op
     s = api_evaluate(train, out, &eo, ns->set.epsilon, ns->set.delta, NULL);
     if (s == FHS_OK && !opts->quiet) fprintf(stderr, "run: report -> %s (%.1f s)\n", opts->report, now_s() - t0);
   }
+  /* failed before releasing anything (decrypt gives ns): what run created goes, keys included;
+   * after a release, the work directory holds its paid-for STATS.json and stays */
+  if (s != FHS_OK && !ns) run_undo(&p, &made);
+  run_created_free(&made);
   fhs_synthesizer_free(synth);
   fhs_noisy_stats_free(ns);
   run_paths_free(&p);

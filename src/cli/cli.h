@@ -31,15 +31,27 @@ int cli_parse_privacy(const char *s, double *eps);
 int cli_common_option(int c, const char *arg, cli_common *common, const char *cmd);
 void cli_apply_common(const cli_common *c);
 
-/* A progress bar on stderr when it is a terminal and --quiet is off. */
+/* Progress on stderr, never with --quiet. On a terminal: a bar labelled with the stage, its
+ * percentage, the elapsed time and an ETA (elapsed * (total - done) / done), cleared before
+ * any other line is printed. Off a terminal: a line "fit: 42% after 31 s, about 43 s left"
+ * every CLI_PROGRESS_SECONDS (30; FHESYNTH_PROGRESS_SECONDS overrides it, 0 = a line at every
+ * new percent), from a ticker thread so that a long step between two updates is not silent. */
+#define CLI_PROGRESS_SECONDS 30.0
 typedef struct {
   const char *label;
-  bool enabled;
-  double start;
+  bool enabled; /* a bar: stderr is a terminal */
+  bool lines;   /* periodic lines: stderr is not a terminal */
+  bool drawn;   /* a bar is on the current line */
+  double start, last_draw, interval;
   int last_pct;
+  uint64_t done, total;
+  void *ticker; /* the off-terminal line thread, or NULL */
 } cli_progress;
 void cli_progress_init(cli_progress *p, const char *label, const cli_common *c);
 void cli_progress_cb(void *user, uint64_t done, uint64_t total);
+/* fhs_run_options.stage: clears the bar, prints line, and relabels the progress for next. */
+void cli_progress_stage(void *user, const char *line, const char *next);
+/* Stops the ticker and clears the bar (call before printing the command's result line). */
 void cli_progress_done(cli_progress *p);
 double cli_now(void);
 

@@ -51,14 +51,17 @@ int cmd_decrypt(int argc, char **argv) {
       case 'e':
       case 'P':
         if (have_eps) return cli_fail(FHS_EXIT_USAGE, "decrypt: give one of --epsilon and --privacy");
-        if (c == 'e' ? (cli_parse_double(optarg, &d.epsilon) != 0 || !(d.epsilon > 0)) : cli_parse_privacy(optarg, &d.epsilon) != 0)
-          return cli_fail(FHS_EXIT_USAGE, "decrypt: %s: expected a positive epsilon or high|medium|low (got %s)",
-                          c == 'e' ? "--epsilon" : "--privacy", optarg);
+        if (c == 'P' && cli_parse_privacy(optarg, &d.epsilon) != 0)
+          return cli_fail(FHS_EXIT_USAGE, "decrypt: --privacy: expected high, medium or low (got %s)", optarg);
+        if (c == 'e' && (cli_parse_double(optarg, &d.epsilon) != 0 || !(d.epsilon >= FHS_EPSILON_MIN && d.epsilon <= FHS_EPSILON_MAX)))
+          return cli_fail(FHS_EXIT_USAGE,
+                          "decrypt: --epsilon: expected a number in [%g, %g], the range where the zCDP conversion is "
+                          "tight (got %s)", FHS_EPSILON_MIN, FHS_EPSILON_MAX, optarg);
         have_eps = 1;
         break;
       case 'd':
         if (cli_parse_double(optarg, &d.delta) != 0 || !(d.delta > 0 && d.delta < 1))
-          return cli_fail(FHS_EXIT_USAGE, "decrypt: --delta must be in (0, 1) (got %s)", optarg);
+          return cli_fail(FHS_EXIT_USAGE, "decrypt: --delta must be in (0, 1), and at most 1/(padded rows) (got %s)", optarg);
         have_delta = 1;
         break;
       case 'B':

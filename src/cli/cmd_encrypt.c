@@ -43,8 +43,8 @@ int cmd_encrypt(int argc, char **argv) {
       case 'U': eo.unsafe_exact_schema = 1; break;
       case 'L': eo.ledger = optarg; break;
       case 'E':
-        if (cli_parse_double(optarg, &disc_eps) != 0 || !(disc_eps > 0 && disc_eps < 100))
-          return cli_fail(FHS_EXIT_USAGE, "encrypt: --discovery-epsilon must be in (0, 100) (got %s)", optarg);
+        if (cli_parse_double(optarg, &disc_eps) != 0 || !(disc_eps >= FHS_EPSILON_MIN && disc_eps <= 100))
+          return cli_fail(FHS_EXIT_USAGE, "encrypt: --discovery-epsilon must be in [%g, 100] (got %s)", FHS_EPSILON_MIN, optarg);
         break;
       case 'b':
         if (cli_parse_u64(optarg, &bins) != 0 || bins < 1 || bins > 1024)

@@ -18,7 +18,8 @@ static const char USAGE[] =
     "  --holdout, utility and the holdout-based privacy metrics are not available. Without\n"
     "  --schema, one is inferred from the real data (--bins, default 16). --target defaults to\n"
     "  the last categorical column; --stats reads the privacy budget spent from STATS.json or a\n"
-    "  run manifest. Prints a summary; docs/metrics.md explains every number.\n";
+    "  run manifest. Prints a summary on stdout, also with --quiet (which silences only what goes\n"
+    "  to stderr); docs/metrics.md explains every number.\n";
 
 static int parse_size(const char *opt, const char *s, size_t *out) {
   uint64_t v;
@@ -75,7 +76,9 @@ int cmd_evaluate(int argc, char **argv) {
   if (!real || !synthetic) return cli_fail(FHS_EXIT_USAGE, "evaluate: --real and --synthetic are required");
   cli_apply_common(&common);
   char *summary = NULL;
-  fhs_status s = fhs_evaluate(real, synthetic, &o, common.quiet ? NULL : &summary);
+  /* --quiet silences progress and notes on stderr, never the results: the summary is the
+   * command's output and always goes to stdout */
+  fhs_status s = fhs_evaluate(real, synthetic, &o, &summary);
   if (s != FHS_OK) return cli_fail_status(s);
   if (summary) fputs(summary, stdout);
   fhs_free(summary);

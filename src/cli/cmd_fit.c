@@ -11,6 +11,33 @@ static const char USAGE[] =
     "  packs them into a small STATS.fhe. --marginals takes column numbers (the server never sees\n"
     "  names); sub-marginals and all 1-way counts are always included. Refuses any secret key.\n";
 
+/* The syntax of --marginals, checked before any file is opened: groups of 1 to 3 distinct
+ * column numbers separated by ';', numbers by ','. Whether each column exists is judged from
+ * DATA.fhe's header by the library (also a usage error, exit 2). */
+static int marginals_syntax(const char *spec) {
+  const char *p = spec;
+  if (!*p) return cli_fail(FHS_EXIT_USAGE, "fit: --marginals: no marginal given (expected e.g. \"0,1;2,3,4\")");
+  while (*p) {
+    unsigned long cols[4];
+    int n = 0;
+    for (;;) {
+      if (*p < '0' || *p > '9')
+        return cli_fail(FHS_EXIT_USAGE, "fit: --marginals: expected a column number near \"%.20s\" (e.g. \"0,1;2,3,4\")", p);
+      unsigned long v = 0;
+      for (; *p >= '0' && *p <= '9'; p++) v = v > 100000000UL ? v : v * 10 + (unsigned long)(*p - '0');
+      if (n == 3) return cli_fail(FHS_EXIT_USAGE, "fit: --marginals: a marginal has at most 3 columns (got more in \"%s\")", spec);
+      for (int i = 0; i < n; i++)
+        if (cols[i] == v) return cli_fail(FHS_EXIT_USAGE, "fit: --marginals: column %lu appears twice in one marginal", v);
+      cols[n++] = v;
+      if (*p != ',') break;
+      p++;
+    }
+    if (*p && *p != ';') return cli_fail(FHS_EXIT_USAGE, "fit: --marginals: unexpected \"%c\" in \"%s\"", *p, spec);
+    if (*p == ';') p++;
+  }
+  return 0;
+}
+
 int cmd_fit(int argc, char **argv) {
   static const struct option opts[] = {{"eval-key", required_argument, 0, 'e'}, {"out", required_argument, 0, 'o'},
                                        {"ways", required_argument, 0, 'w'},     {"marginals", required_argument, 0, 'm'},
@@ -45,6 +72,7 @@ int cmd_fit(int argc, char **argv) {
   if (optind + 1 != argc) return cli_fail(FHS_EXIT_USAGE, "fit: expected exactly one DATA.fhe (see --help)");
   if (!ek_path || !out) return cli_fail(FHS_EXIT_USAGE, "fit: --eval-key and --out are required");
   if (fo.marginals && ways_given) return cli_fail(FHS_EXIT_USAGE, "fit: --ways and --marginals exclude each other");
+  if (fo.marginals && marginals_syntax(fo.marginals) != 0) return FHS_EXIT_USAGE;
   cli_apply_common(&common);
   fo.ways = (int)ways;
   fo.memory_mib = (size_t)memory;

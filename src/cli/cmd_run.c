@@ -62,14 +62,17 @@ int cmd_run(int argc, char **argv) {
       case 'e':
       case 'P':
         if (have_eps) return cli_fail(FHS_EXIT_USAGE, "run: give one of --epsilon and --privacy");
-        if (c == 'e' ? (cli_parse_double(optarg, &o.epsilon) != 0 || !(o.epsilon > 0)) : cli_parse_privacy(optarg, &o.epsilon) != 0)
-          return cli_fail(FHS_EXIT_USAGE, "run: %s: expected a positive epsilon or high|medium|low (got %s)",
-                          c == 'e' ? "--epsilon" : "--privacy", optarg);
+        if (c == 'P' && cli_parse_privacy(optarg, &o.epsilon) != 0)
+          return cli_fail(FHS_EXIT_USAGE, "run: --privacy: expected high, medium or low (got %s)", optarg);
+        if (c == 'e' && (cli_parse_double(optarg, &o.epsilon) != 0 || !(o.epsilon >= FHS_EPSILON_MIN && o.epsilon <= FHS_EPSILON_MAX)))
+          return cli_fail(FHS_EXIT_USAGE,
+                          "run: --epsilon: expected a number in [%g, %g], the range where the zCDP conversion is "
+                          "tight (got %s)", FHS_EPSILON_MIN, FHS_EPSILON_MAX, optarg);
         have_eps = 1;
         break;
       case 'd':
         if (cli_parse_double(optarg, &o.delta) != 0 || !(o.delta > 0 && o.delta < 1))
-          return cli_fail(FHS_EXIT_USAGE, "run: --delta must be in (0, 1) (got %s)", optarg);
+          return cli_fail(FHS_EXIT_USAGE, "run: --delta must be in (0, 1), and at most 1/(padded rows) (got %s)", optarg);
         break;
       case 'S':
         if (cli_parse_u64(optarg, &o.seed) != 0) return cli_fail(FHS_EXIT_USAGE, "run: --seed: not a number: %s", optarg);
@@ -95,9 +98,10 @@ int cmd_run(int argc, char **argv) {
   cli_apply_common(&common);
   o.quiet = common.quiet;
   cli_progress prog;
-  cli_progress_init(&prog, "run", &common);
+  cli_progress_init(&prog, "keygen", &common); /* relabelled at each stage by cli_progress_stage */
   o.progress = cli_progress_cb;
   o.progress_user = &prog;
+  o.stage = cli_progress_stage;
   double t0 = cli_now();
   fhs_status s = fhs_run(argv[optind], out, &o);
   cli_progress_done(&prog);

@@ -36,12 +36,6 @@ typedef struct {
   fhs_schema_options o;
 } schema_args;
 
-static int parse_number_opt(const char *name, const char *arg, double *v, int positive) {
-  if (cli_parse_double(arg, v) != 0 || (positive && !(*v > 0)))
-    return cli_fail(FHS_EXIT_USAGE, "schema: %s: expected a positive number, got %s", name, arg);
-  return 0;
-}
-
 static int parse_count_opt(const char *name, const char *arg, size_t *v, uint64_t max) {
   uint64_t u;
   if (cli_parse_u64(arg, &u) != 0 || u < 1 || u > max)
@@ -71,8 +65,16 @@ static int parse_args(int argc, char **argv, schema_args *a, cli_common *common)
       case 'D': a->o.domain = optarg; break;
       case 'p': a->o.dp = 1; break;
       case 'x': a->o.unsafe_exact = 1; break;
-      case 'e': bad = parse_number_opt("--epsilon", optarg, &a->o.epsilon, 1); break;
-      case 'd': bad = parse_number_opt("--delta", optarg, &a->o.delta, 1); break;
+      case 'e':
+        if (cli_parse_double(optarg, &a->o.epsilon) != 0 ||
+            !(a->o.epsilon >= FHS_EPSILON_MIN && a->o.epsilon <= FHS_EPSILON_MAX))
+          bad = cli_fail(FHS_EXIT_USAGE, "schema: --epsilon: expected a number in [%g, %g] (got %s)", FHS_EPSILON_MIN,
+                         FHS_EPSILON_MAX, optarg);
+        break;
+      case 'd':
+        if (cli_parse_double(optarg, &a->o.delta) != 0 || !(a->o.delta > 0 && a->o.delta < 0.01))
+          bad = cli_fail(FHS_EXIT_USAGE, "schema: --delta: expected a number in (0, 0.01) (got %s)", optarg);
+        break;
       case 'b': bad = parse_count_opt("--bins", optarg, &a->o.bins, 1024); break;
       case 'm': bad = parse_count_opt("--max-categories", optarg, &a->o.max_categories, 65533); break;
       case 'l': a->o.ledger = optarg; break;

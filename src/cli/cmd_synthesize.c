@@ -11,7 +11,10 @@ static const char USAGE[] =
     "  Fits the model to the noisy marginals in STATS.json (never to real rows) and samples N rows\n"
     "  (default: the noisy row count in STATS.json; the exact count is never released).\n"
     "  The same --seed gives the same file byte for byte; without it a random seed is drawn and\n"
-    "  recorded in SYNTH.manifest.json, written beside the output.\n";
+    "  recorded in SYNTH.manifest.json, written beside the output.\n"
+    "  STATS.json records the release plan (decrypt --model). mst, copula and neural need 2-way\n"
+    "  marginals and are refused on statistics released for independent (exit 2); any other\n"
+    "  mismatch (or no 2-way at all) runs, with a note on stderr saying what the model does.\n";
 
 int cmd_synthesize(int argc, char **argv) {
   static const struct option opts[] = {{"schema", required_argument, 0, 's'}, {"rows", required_argument, 0, 'r'},
@@ -52,6 +55,9 @@ int cmd_synthesize(int argc, char **argv) {
   double t0 = cli_now();
   fhs_status s = fhs_noisy_stats_open(argv[optind], schema, &ns);
   if (s == FHS_OK) s = fhs_synthesizer_fit(ns, model, &m);
+  /* a model on statistics released for another plan: say what it does (not progress chatter,
+   * but --quiet asks for silence on success) */
+  if (s == FHS_OK && fhs_synthesizer_note(m) && !common.quiet) fprintf(stderr, "synthesize: note: %s\n", fhs_synthesizer_note(m));
   if (s == FHS_OK && !have_rows) rows = fhs_noisy_stats_rows(ns) ? fhs_noisy_stats_rows(ns) : 1;
   if (s == FHS_OK) s = fhs_synthesizer_sample(m, rows, seed, out);
   if (s == FHS_OK && !common.quiet)

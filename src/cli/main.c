@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "io.h" /* fhs_signal_cleanup_install: temporary files go with a SIGINT or SIGTERM */
 
 
 typedef struct {
@@ -32,6 +33,10 @@ static void usage(FILE *f) {
 }
 
 int main(int argc, char **argv) {
+  /* every command writes through io's atomic files: on SIGINT, SIGTERM or SIGHUP their
+   * temporary files are removed and the process dies of the signal; SIGXFSZ is ignored so a
+   * file size limit is an error naming the file */
+  fhs_signal_cleanup_install();
   if (argc < 2) {
     usage(stderr);
     return FHS_EXIT_USAGE;

@@ -97,8 +97,9 @@ int fhs_data_header_parse(const uint8_t *buf, size_t len, fhs_data_header *h, co
   for (uint32_t c = 0; c < h->n_columns; c++) {
     h->domain[c] = fhs_get_u32(buf + FIXED_HEADER + 4 * c);
     if (h->domain[c] == 0 || h->domain[c] > 65535) {
+      uint32_t bad = h->domain[c]; /* read before the free below */
       fhs_data_header_free(h);
-      return fhs_error_set(err, "%s: corrupt header (domain size %u)", path, h->domain[c]);
+      return fhs_error_set(err, "%s: corrupt header (domain size %u)", path, bad);
     }
   }
   h->record_bytes = fhs_get_u64(buf + FIXED_HEADER + 4 * h->n_columns);
@@ -287,7 +288,9 @@ fhs_data_reader *fhs_data_open(const char *path, fhs_error *err) {
   if (rc == 0) {
     uint64_t records = r->h.n_blocks * r->h.total_domain;
     uint64_t expect = r->h.header_bytes + records * r->h.record_bytes + TRAILER_BYTES;
-    if (r->h.n_blocks > (1ULL << 32) || records > (1ULL << 40) || expect != r->file_size)
+    /* records * record_bytes can pass 2^64 (2^40 * 2^30) and wrap to the file's size */
+    if (r->h.n_blocks > (1ULL << 32) || records > (1ULL << 40) || r->h.record_bytes > r->file_size / records ||
+        expect != r->file_size)
       rc = fhs_error_set(err, "%s: %s (%llu bytes, the header announces %llu)", path,
                          r->file_size < expect ? "truncated" : "unexpected size",
                          (unsigned long long)r->file_size, (unsigned long long)expect);

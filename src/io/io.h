@@ -13,7 +13,9 @@
  *   where LINE is the 1-based physical line on which the offending record starts.
  * - fhs_atomic_*: an output file appears complete or not at all. Data goes to a temporary file
  *   in the target's directory; commit flushes, fsyncs, sets the final mode and renames it over
- *   the target; abort (or any failed commit) removes it.
+ *   the target, then fsyncs the directory; abort (or any failed commit) removes it. Temporary
+ *   files are removed by fhs_signal_cleanup_install's handlers on SIGINT/SIGTERM/SIGHUP, and
+ *   those of a killed process (SIGKILL) by the next writer of the same target.
  *
  * Layer: io. Uses libc and libcsv only. The error type lives in error.h. */
 #ifndef FHS_IO_H
@@ -71,20 +73,45 @@ size_t fhs_utf8_check(const unsigned char *s, size_t len);
 typedef struct {
   FILE *fp;     /* write here between open and commit/abort */
   char *target; /* final path */
-  char *tmp;    /* temporary path in the same directory: ".NAME.XXXXXX" */
+  char *tmp;    /* temporary path in the same directory: ".NAME.fhs.XXXXXX" */
   mode_t mode;  /* final permission bits, applied before the rename */
+  int slot;     /* its entry in the registry of temporary files removed on a signal */
 } fhs_atomic_file;
 
 /* Creates the temporary file (mode 0600 while it is being written, so a secret is never
- * readable by others even for a moment). The final mode defaults to 0666 minus the umask,
- * like any newly created file. On error returns -1 and leaves af closed. */
+ * readable by others even for a moment), locks it and registers it for removal on a signal.
+ * Leftovers of killed writers of the same target (unlocked temporary files) are removed first.
+ * The final mode defaults to 0666 minus the umask, like any newly created file. On error
+ * returns -1 and leaves af closed. */
 int fhs_atomic_open(fhs_atomic_file *af, const char *target, fhs_error *err);
 /* Final permission bits, e.g. 0600 for a secret key. Call before commit. */
 void fhs_atomic_set_mode(fhs_atomic_file *af, mode_t mode);
-/* Flushes, fsyncs, chmods, closes and renames over the target, then fsyncs the directory.
+/* Flushes, fsyncs, chmods, renames over the target, closes, then fsyncs the directory.
  * Always releases af; on failure the temporary file is removed and the target untouched. */
 int fhs_atomic_commit(fhs_atomic_file *af, fhs_error *err);
 /* Discards everything written: closes and removes the temporary file. Safe on a closed af. */
 void fhs_atomic_abort(fhs_atomic_file *af);
+
+/* ---------- temporary files: signals and leftovers ---------- */
+
+/* A placeholder: creates an empty ".NAME.fhs.XXXXXX" beside target (after removing stale
+ * leftovers of target), locked and registered like an atomic file's temporary; someone else
+ * then writes it (typically through fhs_atomic_open on that name) and renames it. Returns its
+ * path (free it), or NULL with errno set. */
+char *fhs_temp_create(const char *target);
+/* The placeholder at path was renamed or removed: drop its registration and its lock. */
+void fhs_temp_release(const char *path);
+/* Rewrites err so that it names target where it named the placeholder tmp: a writer given
+ * the placeholder's name reports errors about the file the user asked for. */
+void fhs_temp_error_name(fhs_error *err, const char *tmp, const char *target);
+/* Installs handlers for SIGINT, SIGTERM and SIGHUP (each left alone if it is ignored) that
+ * unlink every registered temporary file and then die of the same signal with its default
+ * action; also ignores SIGXFSZ, so a file size limit makes writes fail with EFBIG, reported
+ * as an error naming the file. For programs (the CLI); a library caller with its own handlers
+ * can call fhs_temp_cleanup_now from them instead. Returns 0, or -1 if a sigaction failed. */
+int fhs_signal_cleanup_install(void);
+/* Unlinks every registered temporary file. Async-signal-safe; the registrations are consumed,
+ * so call it only when the process is about to end. */
+void fhs_temp_cleanup_now(void);
 
 #endif

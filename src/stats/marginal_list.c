@@ -72,10 +72,15 @@ int fhs_marginal_list_parse(const char *text, uint32_t n_columns, fhs_marginal_l
     for (;;) {
       char *end;
       long v = strtol(p, &end, 10);
-      if (end == p || v < 0 || v >= (long)n_columns) {
+      if (end == p || v < 0) {
         fhs_marginal_list_free(out);
         return fhs_error_set(err, "--marginals: expected column numbers 0..%u like \"0,1;2,3\" near \"%.20s\"",
                              n_columns ? n_columns - 1 : 0, p);
+      }
+      if (v >= (long)n_columns) {
+        fhs_marginal_list_free(out);
+        return fhs_error_set(err, "--marginals: column %ld does not exist: the data has %u columns, numbered 0..%u", v,
+                             n_columns, n_columns ? n_columns - 1 : 0);
       }
       if (s.n_cols == FHS_STATS_MAX_WAYS) {
         fhs_marginal_list_free(out);

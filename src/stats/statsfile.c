@@ -148,7 +148,10 @@ static int parse_header(const uint8_t *buf, size_t len, fhs_stats_header *h, con
     if (!bad) cells += fhs_stats_cells(s, h->domain);
   }
   bad |= cells != h->cells || h->leaves == 0 || (h->leaves & (h->leaves - 1)) || h->leaves > h->ring_degree ||
-         h->results != (cells + h->leaves - 1) / h->leaves || h->record_bytes == 0;
+         h->results != (cells + h->leaves - 1) / h->leaves || h->record_bytes == 0 ||
+         /* a result is a ciphertext of ring_degree coefficients (several bytes each): a smaller
+          * record could announce far more cells than the file holds, and decrypt allocates by them */
+         h->record_bytes < h->ring_degree;
   if (bad) {
     fhs_stats_header_free(h);
     return fhs_error_set(err, "%s: corrupt header (inconsistent marginal list)", path);

@@ -67,6 +67,61 @@ void fhs_synth_free(fhs_synth_model *m) {
 
 const char *fhs_synth_model_name(const fhs_synth_model *m) { return m->ops->name; }
 
+/* ---------- a model on statistics released for another plan ----------
+ *
+ * Every plan releases every 1-way marginal; they differ in their 2-ways: none (independent),
+ * a tree chosen with the exponential mechanism (mst), all of them (all2way, copula), or the
+ * ones GEM's rounds chose (neural). So:
+ * - independent runs on anything and reads only the 1-ways (a note when 2-ways are ignored);
+ * - mst, copula and neural need 2-ways: refused on a set released for another plan that has
+ *   none (independent), since they would silently degrade to independent columns under
+ *   another name; on their own plan without 2-ways (fit --ways 1, then --no-dp) or on a file
+ *   that does not record its plan, they run as the product of the 1-ways, with a note;
+ * - otherwise they run, with a note when the plan differs: mst fits its maximum spanning tree
+ *   (or forest) over the released 2-ways by mutual information of the noisy tables (free
+ *   post-processing); copula gives a pair without a released table latent correlation 0;
+ *   neural trains on the released tables instead of its own plan's choice. */
+int fhs_synth_check_plan(const fhs_marginal_set *s, size_t n_columns, const char *model, char *note, size_t n,
+                         fhs_error *err) {
+  if (!model) model = "mst";
+  if (n) note[0] = 0;
+  size_t n2 = 0, pairs = n_columns * (n_columns ? n_columns - 1 : 0) / 2;
+  for (size_t i = 0; i < s->count; i++) n2 += s->m[i].n_cols == 2;
+  char of[48];
+  if (s->plan[0]) snprintf(of, sizeof of, "plan \"%s\"", s->plan);
+  else snprintf(of, sizeof of, "a plan STATS.json does not record");
+  int independent = strcmp(model, "independent") == 0, same = s->plan[0] && strcmp(s->plan, model) == 0;
+  if (!independent && n2 == 0 && n_columns > 1) {
+    if (s->plan[0] && !same)
+      return fhs_error_set(err, "model %s needs 2-way marginals, but these statistics were released for %s and hold "
+                           "only 1-way ones: synthesize with --model independent, or release again with decrypt "
+                           "--model %s", model, of, model);
+    /* its own plan without 2-ways (fit --ways 1, then --no-dp), or a file from before plans
+     * were recorded: it runs, as the product of the 1-ways */
+    snprintf(note, n, "model %s: the statistics (%s) hold no 2-way marginal, so every column is drawn "
+             "independently, as model independent would", model, of);
+    return 0;
+  }
+  if (same) return 0;
+  if (independent) {
+    if (n2) snprintf(note, n, "model independent uses only the 1-way marginals; the %zu 2-way ones released for %s are "
+                     "ignored", n2, of);
+  } else if (strcmp(model, "copula") == 0) {
+    if (n2 < pairs)
+      snprintf(note, n, "model copula on statistics released for %s: %zu of the %zu column pairs have a 2-way table; "
+               "the others get latent correlation 0 (independent)", of, n2, pairs);
+  } else if (!s->plan[0]) {
+    return 0; /* mst and neural read whatever 2-ways there are, as before the plan was recorded */
+  } else if (strcmp(model, "mst") == 0) {
+    snprintf(note, n, "model mst on statistics released for %s: its tree is chosen among the %zu released 2-way "
+             "marginals by their noisy mutual information (a forest if they do not connect every column)", of, n2);
+  } else {
+    snprintf(note, n, "model %s on statistics released for %s: it fits the 1-ways and the %zu released 2-way "
+             "marginals, not the ones its own plan would have chosen", model, of, n2);
+  }
+  return 0;
+}
+
 /* ---------- values from indices ---------- */
 
 /* INT64 output when every edge is an integer that a double holds exactly: the column was

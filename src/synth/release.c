@@ -18,6 +18,7 @@
  * declared in synth_internal.h (fhs_plan_measure, fhs_plan_one, fhs_plan_pair).
  * Adding one: a function with the fhs_plan_fn signature and a line in `plans`. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -320,6 +321,7 @@ int fhs_release_rho(const fhs_marginal_set *exact, const char *model, double rho
   /* the exact row count never leaves: the released set carries an estimate from its own
    * noisy tables */
   s.rows = fhs_noisy_total(&s);
+  snprintf(s.plan, sizeof s.plan, "%s", plan->name);
   info->rho = c.rho;
   *out = s;
   return 0;
@@ -366,6 +368,7 @@ int fhs_release_exact(const fhs_marginal_set *exact, const char *model, fhs_marg
     fhs_marginal_set_free(&s);
     return fhs_error_set(err, "release: no marginals to release");
   }
+  snprintf(s.plan, sizeof s.plan, "%s", plan->name);
   *out = s;
   return 0;
 }

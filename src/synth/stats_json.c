@@ -70,7 +70,13 @@ int fhs_stats_json_write(const fhs_marginal_set *s, const fhs_schema *schema, co
   fprintf(f, "{\"format\": \"%s\", \"version\": %d, \"rows_noisy\": ", FHS_STATS_FORMAT,
           FHS_STATS_JSON_VERSION);
   put_double(f, s->exact ? s->rows : round(s->rows * 10) / 10);
-  fprintf(f, ", \"exact\": %s,\n", s->exact ? "true" : "false");
+  fprintf(f, ", \"exact\": %s,", s->exact ? "true" : "false");
+  if (s->plan[0]) {
+    fputs(" \"model\": ", f);
+    put_string(f, s->plan);
+    fputc(',', f);
+  }
+  fputc('\n', f);
   if (s->exact) {
     fputs(" \"epsilon\": null, \"delta\": null, \"rho\": null,\n", f);
   } else {
@@ -214,7 +220,7 @@ static int read_root(json_t *root, const fhs_schema *schema, fhs_marginal_set *s
   if (!json_is_string(format) || strcmp(json_string_value(format), FHS_STATS_FORMAT) != 0)
     return fhs_error_set(err, "%s: not a fhesynth stats file (\"format\" is not \"%s\")", where,
                          FHS_STATS_FORMAT);
-  static const char *const keys[] = {"format", "version", "rows_noisy",  "exact",
+  static const char *const keys[] = {"format", "version", "rows_noisy",  "exact", "model",
                                      "epsilon", "delta",  "rho", "marginals", NULL};
   if (only_keys(root, keys, where, "stats", err)) return -1;
   json_t *version = json_object_get(root, "version");
@@ -222,11 +228,21 @@ static int read_root(json_t *root, const fhs_schema *schema, fhs_marginal_set *s
     return fhs_error_set(err, "%s: stats version is not supported (this build reads %d)", where,
                          FHS_STATS_JSON_VERSION);
   json_t *rows = json_object_get(root, "rows_noisy"), *exact = json_object_get(root, "exact");
-  if (!json_is_number(rows) || !(json_number_value(rows) >= 0) || !isfinite(json_number_value(rows)))
-    return fhs_error_set(err, "%s: \"rows_noisy\" must be a finite number >= 0", where);
+  /* at most 2^53 (a row count beyond that is no count); also keeps round(rows * 10) finite */
+  if (!json_is_number(rows) || !(json_number_value(rows) >= 0) || !(json_number_value(rows) <= 0x1p53))
+    return fhs_error_set(err, "%s: \"rows_noisy\" must be a number in 0..2^53", where);
   if (!json_is_boolean(exact)) return fhs_error_set(err, "%s: \"exact\" must be true or false", where);
   s->rows = json_number_value(rows);
   s->exact = json_is_true(exact);
+  /* "model": the release plan; optional (files written before it was recorded have none) */
+  json_t *plan = json_object_get(root, "model");
+  if (plan) {
+    int known = 0;
+    for (const char *const *p = fhs_release_plans(); json_is_string(plan) && *p; p++)
+      known |= strcmp(*p, json_string_value(plan)) == 0;
+    if (!known) return fhs_error_set(err, "%s: \"model\" must name a release plan (mst, independent, all2way, copula, neural)", where);
+    snprintf(s->plan, sizeof s->plan, "%s", json_string_value(plan));
+  }
   if (read_privacy(root, s, where, err)) return -1;
   json_t *ms = json_object_get(root, "marginals");
   if (!json_is_array(ms)) return fhs_error_set(err, "%s: \"marginals\" must be an array", where);

@@ -37,7 +37,8 @@
 #include "table.h"
 
 #define FHS_STATS_FORMAT "fhesynth-stats"
-#define FHS_STATS_JSON_VERSION 2 /* 2: "rows_noisy" replaces the exact "rows" */
+#define FHS_STATS_JSON_VERSION 2 /* 2: "rows_noisy" replaces the exact "rows"; an optional
+                                    "model" (the release plan) was added within version 2 */
 #define FHS_MARGINAL_MAX_WAYS 3
 
 /* ---------- marginals ---------- */
@@ -59,7 +60,18 @@ typedef struct {
   double epsilon, delta, rho;
   size_t count;
   fhs_marginal *m;
+  /* The release plan the set was released for ("mst", "independent", ...; STATS.json "model"),
+   * or "" when not recorded (files written before the key existed, exact counts from a CSV). */
+  char plan[16];
 } fhs_marginal_set;
+
+/* Whether model (NULL = "mst") can be fitted to a set released for another plan. Returns -1
+ * with err set (one line naming the plan) when the model needs 2-way marginals and the set,
+ * released for another plan, has none; otherwise 0, with note (size n) saying what the model
+ * does with the marginals it was given when the plan differs or the set has no 2-way, or ""
+ * when there is nothing to say. */
+int fhs_synth_check_plan(const fhs_marginal_set *s, size_t n_columns, const char *model, char *note, size_t n,
+                         fhs_error *err);
 
 /* The noisy row count of a released set: the inverse-variance weighted mean of the totals of
  * its 1-way tables (each total has variance size * sigma^2), or of its widest-covering

@@ -341,8 +341,14 @@ fails "fit --ways 0" 2 'ways' "out/s.fhe" "$BIN" fit D/DATA.fhe --eval-key K/eva
 fails "fit without --eval-key" 2 'fit.*--eval-key' "out/s.fhe" "$BIN" fit D/DATA.fhe --out out/s.fhe
 fails "fit without --out" 2 'fit.*--out' "" "$BIN" fit D/DATA.fhe --eval-key K/eval.key
 fails "fit without DATA.fhe" 2 'fit.*DATA' "out/s.fhe" "$BIN" fit --eval-key K/eval.key --out out/s.fhe
-fails "fit --marginals naming a column that does not exist" 1 'marginals' "out/s.fhe" \
+# a bad option value is a usage error (2) when judged without the rows: a column past the
+# count DATA.fhe's header declares is one
+fails "fit --marginals naming a column that does not exist" 2 'marginals: column 99 does not exist.*columns, numbered 0\.\.' "out/s.fhe" \
   "$BIN" fit D/DATA.fhe --eval-key K/eval.key --out out/s.fhe --marginals "0,99"
+fails "fit --marginals with a bad syntax" 2 'marginals.*column number' "out/s.fhe" \
+  "$BIN" fit D/DATA.fhe --eval-key K/eval.key --out out/s.fhe --marginals "0,x"
+fails "fit --marginals with four columns" 2 'marginals.*at most 3' "out/s.fhe" \
+  "$BIN" fit D/DATA.fhe --eval-key K/eval.key --out out/s.fhe --marginals "0,1,2,3"
 
 # ---------------------------------------------------------------- bad inputs: decrypt
 echo '{"precious": true}' >out/keep.json
@@ -364,6 +370,12 @@ fails "decrypt --epsilon 0" 2 'epsilon' "out/j.json" \
   "$BIN" decrypt D/STATS.fhe --keys K --schema D/SCHEMA.json --out out/j.json --epsilon 0
 fails "decrypt --epsilon abc" 2 'epsilon' "out/j.json" \
   "$BIN" decrypt D/STATS.fhe --keys K --schema D/SCHEMA.json --out out/j.json --epsilon abc
+# the zCDP conversion is tight up to epsilon 1e5 (include/fhesynth.h): the message names the
+# option and the range
+fails "decrypt --epsilon 1e9 names the option and the range" 2 '--epsilon.*\[0\.001, 100000\]' "out/j.json" \
+  "$BIN" decrypt D/STATS.fhe --keys K --schema D/SCHEMA.json --out out/j.json --epsilon 1e9
+fails "decrypt --delta above 1/(padded rows) is a usage error" 2 'delta 0\.001 is above 1/8192' "out/j.json" \
+  "$BIN" decrypt D/STATS.fhe --keys K --schema D/SCHEMA.json --out out/j.json --epsilon 1 --delta 0.001
 fails "decrypt --no-dp with --epsilon" 2 'no-dp' "out/j.json" \
   "$BIN" decrypt D/STATS.fhe --keys K --schema D/SCHEMA.json --out out/j.json --no-dp --epsilon 1
 fails "decrypt without --keys" 2 'decrypt.*--keys' "out/j.json" \

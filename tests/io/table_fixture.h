@@ -12,7 +12,7 @@
 
 static const char *const fixture_labels[] = {
     "Private", "Self-emp, inc", "quote \"q\"", "", "naïve ☃ 日本語", "line\nbreak",
-    " padded ", "tab\there", "back\\slash", "ctrl\x01" "char"};
+    " padded ", "tab\there", "back\\slash", ("ctrl\x01" "char")};
 #define FIXTURE_N_LABELS (sizeof fixture_labels / sizeof *fixture_labels)
 
 static inline uint64_t fixture_rand(uint64_t *s) {

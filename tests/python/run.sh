@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# CTest driver for the Python package: run.sh pytest|quickstart|install PYTHON SRC BUILD
+# CTest driver for the Python package: run.sh pytest|quickstart|install|pip PYTHON SRC BUILD
 # Exit 77 (skipped) only when python3, pandas or pytest is missing; pytest's exit code 5
 # (no tests collected) is a failure.
+#   install: scripts/setup-python.sh into a fresh venv, bundling this build's library
+#   pip:     the README's two commands in a copy of the tree, without FHESYNTH_LIBRARY, so the
+#            package's build step really builds libfhesynth with CMake (minutes on 2 cores)
 set -euo pipefail
 what=$1 py=$2 src=$3 build=$4
 
@@ -13,7 +16,7 @@ need="pandas"
 if ! "$py" -c "import $need" 2>/dev/null; then
   echo "skipped: $py lacks $need (apt-get install python3-pandas python3-pytest)"; exit 77
 fi
-: "${FHESYNTH_LIBRARY:?FHESYNTH_LIBRARY must name the built libfhesynth.so}"
+[ "$what" = pip ] || : "${FHESYNTH_LIBRARY:?FHESYNTH_LIBRARY must name the built libfhesynth.so}"
 export PYTHONDONTWRITEBYTECODE=1
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/fhesynth-py.XXXXXX")
@@ -63,5 +66,47 @@ assert out.shape == (30, 2) and out["b"].dtype == "int64", out.dtypes
 print("ok: installed package at %s runs with %s" % (here, fhesynth.library_path()))
 PY
     ;;
-  *) echo "usage: run.sh pytest|quickstart|install PYTHON SRC BUILD"; exit 2 ;;
+  pip)
+    if ! "$py" -c "import venv, ensurepip" 2>/dev/null; then
+      echo "skipped: $py has no venv/ensurepip (apt-get install python3-venv)"; exit 77
+    fi
+    # A copy of the source tree as a clone has it (no build directories, no bundled library),
+    # so that the library is built from scratch and nothing is written into the checkout.
+    mkdir "$tmp/clone"
+    tar -C "$src" --exclude=./.git --exclude=./build --exclude=./out --exclude=node_modules \
+      --exclude=__pycache__ --exclude=./python/build --exclude='./python/*.egg-info' \
+      --exclude='./python/fhesynth/libfhesynth.so*' -cf - . | tar -C "$tmp/clone" -xf -
+    cd "$tmp/clone"
+    start=$EPOCHREALTIME
+    # the two commands of the README, word for word, with nothing of ours in the environment
+    if ! env -u FHESYNTH_LIBRARY -u FHESYNTH_BUILD_DIR -u FHESYNTH_SOURCE_DIR -u PYTHONPATH \
+        bash -c "set -e
+          '$py' -m venv --system-site-packages V
+          V/bin/pip install --no-index --no-build-isolation ./python"; then
+      echo "FAIL: venv + pip install failed"; exit 1
+    fi
+    echo "pip install (venv, build of libfhesynth, install) took" \
+      "$(awk "BEGIN { printf \"%.1f\", $EPOCHREALTIME - $start }") s"
+    built=$(ls python/build/libfhesynth-release/src/api/libfhesynth.so.[0-9]*.[0-9]* 2>/dev/null | head -n1)
+    [ -n "$built" ] || { echo "FAIL: the build step built no libfhesynth in python/build"; exit 1; }
+    # the source tree gets nothing but python/build
+    left=$(cd python && ls -d *.egg-info fhesynth/libfhesynth.so* 2>/dev/null || true)
+    [ -z "$left" ] || { echo "FAIL: the install left $left in the source tree"; exit 1; }
+    # the installed package, with its bundled library, from another directory
+    mkdir "$tmp/elsewhere" && cd "$tmp/elsewhere"
+    env -u FHESYNTH_LIBRARY -u PYTHONPATH -u LD_LIBRARY_PATH FHS_BUILT="$tmp/clone/$built" \
+      "$tmp/clone/V/bin/python" - <<'PY'
+import filecmp, os, pandas as pd, fhesynth
+here = os.path.dirname(fhesynth.__file__)
+assert "site-packages" in here, here
+lib = fhesynth.library_path()
+assert lib == os.path.join(here, "libfhesynth.so.0"), lib
+assert filecmp.cmp(lib, os.environ["FHS_BUILT"], shallow=False), "the bundled library is not the one built"
+df = pd.DataFrame({"a": ["x", "y", "z"] * 1000, "b": list(range(12)) * 250})
+out = fhesynth.run(df, epsilon=2.0, rows=30, seed=1)
+assert out.shape == (30, 2) and out["b"].dtype == "int64", out.dtypes
+print("ok: pip-installed package at %s runs with the library it built (%s)" % (here, fhesynth.library_version()))
+PY
+    ;;
+  *) echo "usage: run.sh pytest|quickstart|install|pip PYTHON SRC BUILD"; exit 2 ;;
 esac
