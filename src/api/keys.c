@@ -117,13 +117,21 @@ static int generate(const char *dir, size_t ring, const char *pass_file, fhs_err
     buf = sealed;
     len = sl;
   }
-  /* the secret key first: a directory with public keys but no secret key is never left */
+  /* the secret key last: a secret.key on disk always has its public and evaluation keys beside
+   * it, whatever point a crash stops keygen at (run reuses a key directory whose secret.key
+   * exists). Keys without a secret key encrypt nothing (encrypt needs the secret key), and the
+   * next keygen replaces them without --force. */
+  uint8_t *pub = NULL, *ev = NULL;
+  size_t pub_len = 0, ev_len = 0;
+  if (rc == 0) rc = fhs_public_key_save(&pk, &pub, &pub_len, err);
+  if (rc == 0) rc = save_record(dir, "public.key", pub, pub_len, 0644, err);
+  if (rc == 0) rc = fhs_eval_key_save(&ek, &ev, &ev_len, err);
+  if (rc == 0) rc = save_record(dir, "eval.key", ev, ev_len, 0644, err);
   if (rc == 0) rc = save_record(dir, "secret.key", buf, len, 0600, err);
-  else free(buf);
-  if (rc == 0) rc = fhs_public_key_save(&pk, &buf, &len, err);
-  if (rc == 0) rc = save_record(dir, "public.key", buf, len, 0644, err);
-  if (rc == 0) rc = fhs_eval_key_save(&ek, &buf, &len, err);
-  if (rc == 0) rc = save_record(dir, "eval.key", buf, len, 0644, err);
+  else if (buf) {
+    sodium_memzero(buf, len);
+    free(buf);
+  }
   fhs_eval_key_free(&ek);
   fhs_public_key_free(&pk);
   fhs_secret_key_free(&sk);

@@ -386,18 +386,39 @@ static int charge(const char *ledger, const fhs_stats_info *info, const fhs_decr
   return api_ledger_charge(ledger, info->dataset_id, o->budget, 0, r) == FHS_OK ? 0 : fhs_error_set(err, "%s", fhs_last_error());
 }
 
+/* STATS.json is written (and synced) under a temporary name first, then the ledger is charged,
+ * then it is renamed into place, with SIGINT/SIGTERM held off between the charge and the
+ * rename: a failed write (disk full) charges nothing, a signal cannot separate the charge from
+ * the release, and a kill -9 in that short window over-counts one release, never the reverse. */
+static int publish(const char *ledger, const fhs_stats_info *info, const fhs_decrypt_options *o, const api_release *r,
+                   const fhs_marginal_set *noisy, const fhs_schema *schema, const char *out_json, fhs_error *err) {
+  char *tmp = fhs_temp_create(out_json);
+  if (!tmp) return fhs_error_set(err, "%s: cannot create a file in its directory: %s", out_json, strerror(errno));
+  int rc = fhs_stats_json_write(noisy, schema, tmp, err);
+  if (rc != 0) fhs_temp_error_name(err, tmp, out_json);
+  fhs_signal_defer_begin();
+  if (rc == 0) rc = charge(ledger, info, o, r, err);
+  if (rc == 0) rc = fhs_temp_rename(tmp, out_json, err);
+  if (rc != 0) unlink(tmp);
+  fhs_temp_release(tmp);
+  fhs_signal_defer_end();
+  free(tmp);
+  return rc;
+}
+
 static int release_exact(const char *ledger, const fhs_stats_info *info, const fhs_decrypt_options *o,
-                         const char *out_json, const fhs_marginal_set *exact, fhs_marginal_set *noisy, fhs_error *err) {
+                         const fhs_schema *schema, const char *out_json, const fhs_marginal_set *exact,
+                         fhs_marginal_set *noisy, fhs_error *err) {
   /* a privacy warning is not progress chatter: quiet does not silence it */
   fprintf(stderr, "fhesynth: warning: no-dp: %s holds exact counts, not differentially private; keep it to yourself\n",
           out_json);
   api_release r = {"no-dp", "exact statistics (--no-dp)", 0, 0, 0, 0, 1};
-  if (charge(ledger, info, o, &r, err) != 0) return -1;
   /* every decrypted table, 3-way ones included: the owner asked for exact statistics */
   int rc = copy_marginals(exact, noisy, err);
   const char *plan = o->model ? o->model : "mst";
   for (const char *const *p = fhs_release_plans(); rc == 0 && *p; p++)
     if (strcmp(*p, plan) == 0) snprintf(noisy->plan, sizeof noisy->plan, "%s", plan);
+  if (rc == 0) rc = publish(ledger, info, o, &r, noisy, schema, out_json, err);
   return rc;
 }
 
@@ -415,7 +436,7 @@ static int release(const fhs_keys *keys, const fhs_decrypt_options *o, const fhs
   if (ledger_of(o, info, stats_path, &ledger, err) != 0) return -1;
   int rc;
   if (o->no_dp) {
-    rc = release_exact(ledger, info, o, out_json, exact, noisy, err);
+    rc = release_exact(ledger, info, o, schema, out_json, exact, noisy, err);
     free(ledger);
     return rc;
   }
@@ -431,11 +452,11 @@ static int release(const fhs_keys *keys, const fhs_decrypt_options *o, const fhs
   char label[512];
   snprintf(label, sizeof label, "decrypt %.200s -> %.200s (model %s)", stats_path, out_json, o->model ? o->model : "mst");
   api_release r = {"marginals", label, eps, delta, rho, 0, 0};
-  if (rc == 0) rc = charge(ledger, info, o, &r, err);
   schema_cost(schema, &s_rho, &s_delta);
   noisy->rho = rho + s_rho;
   noisy->delta = delta + s_delta;
   if (rc == 0) rc = fhs_dp_epsilon_from_rho(noisy->rho, delta, &noisy->epsilon, err);
+  if (rc == 0) rc = publish(ledger, info, o, &r, noisy, schema, out_json, err);
   if (rc != 0) fhs_marginal_set_free(noisy);
   free(ledger);
   return rc;
@@ -485,7 +506,6 @@ fhs_status fhs_encrypted_stats_decrypt(const fhs_encrypted_stats *s, const fhs_k
     fhs_count_set_free(&cs);
   }
   if (rc == 0) rc = release(keys, opts, &s->info, &schema, s->path, out_json, &exact, &noisy, &err);
-  if (rc == 0) rc = fhs_stats_json_write(&noisy, &schema, out_json, &err);
   fhs_marginal_set_free(&exact);
   fhs_marginal_set_free(&noisy);
   fhs_schema_free(&schema);

@@ -379,6 +379,7 @@ typedef struct {
   int wd_made, keys_made;
   char *files[RUN_FILES];
   int existed[RUN_FILES];
+  int reg[RUN_FILES + 2]; /* io's signal registrations: a SIGINT before the release takes them away */
 } run_created;
 
 static void run_note(const run_paths *p, int wd_made, run_created *c) {
@@ -392,6 +393,20 @@ static void run_note(const run_paths *p, int wd_made, run_created *c) {
   for (size_t i = 0; i < sizeof in_wd / sizeof *in_wd; i++) c->files[k++] = api_strdup(in_wd[i]);
   for (size_t i = 0; in_keys[i]; i++) c->files[k++] = path_in(p->keys, in_keys[i]);
   for (size_t i = 0; i < RUN_FILES; i++) c->existed[i] = !c->files[i] || lstat(c->files[i], &st) == 0;
+  /* registered in creation order (directories first, so they are removed last); STATS.json
+   * (files[2]) never: once it exists the release is paid for */
+  for (size_t i = 0; i < RUN_FILES + 2; i++) c->reg[i] = -1;
+  if (c->wd_made) c->reg[RUN_FILES] = fhs_temp_register_created(p->wd, 1);
+  if (c->keys_made) c->reg[RUN_FILES + 1] = fhs_temp_register_created(p->keys, 1);
+  for (size_t i = 0; i < RUN_FILES; i++)
+    if (i != 2 && !c->existed[i]) c->reg[i] = fhs_temp_register_created(c->files[i], 0);
+}
+
+static void run_forget(run_created *c) {
+  for (size_t i = 0; i < RUN_FILES + 2; i++) {
+    fhs_temp_forget(c->reg[i]);
+    c->reg[i] = -1;
+  }
 }
 
 /* remove(3) of a directory only removes it empty: anything else put there stays, with it */
@@ -470,6 +485,7 @@ fhs_status fhs_run(const char *input, const char *out, const fhs_run_options *op
   int refine = 0;
   if (s == FHS_OK) s = run_refines(opts, &refine);
   if (s == FHS_OK) s = run_pipeline(train, input, opts, &p, refine, &ns);
+  if (ns) run_forget(&made); /* released: the work directory stays, whatever comes next */
   double t0 = now_s();
   uint64_t seed = opts->seed;
   if (!opts->have_seed) randombytes_buf(&seed, sizeof seed);
@@ -493,6 +509,7 @@ fhs_status fhs_run(const char *input, const char *out, const fhs_run_options *op
   /* failed before releasing anything (decrypt gives ns): what run created goes, keys included;
    * after a release, the work directory holds its paid-for STATS.json and stays */
   if (s != FHS_OK && !ns) run_undo(&p, &made);
+  run_forget(&made);
   run_created_free(&made);
   fhs_synthesizer_free(synth);
   fhs_noisy_stats_free(ns);

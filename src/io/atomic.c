@@ -37,6 +37,7 @@ _Static_assert(ATOMIC_INT_LOCK_FREE == 2, "the signal handler needs lock-free at
 typedef struct {
   atomic_int state;
   int lock_fd; /* a placeholder's lock, closed when the slot is released; -1 if none */
+  int is_dir;  /* removed with rmdir, after the files */
   char path[PATH_MAX];
 } temp_slot;
 
@@ -45,7 +46,7 @@ static atomic_int cleaning; /* 0, then 1 while a handler unlinks, then 2 */
 
 /* Returns the slot, or -1 when the path is too long or all slots are taken: the file is then
  * only removed by the next run (it stays locked while its writer lives). */
-static int temp_register(const char *path, int lock_fd) {
+static int temp_register_as(const char *path, int lock_fd, int is_dir) {
   size_t n = strlen(path);
   if (n >= PATH_MAX) return -1;
   for (int i = 0; i < TEMP_SLOTS; i++) {
@@ -53,12 +54,15 @@ static int temp_register(const char *path, int lock_fd) {
     if (atomic_compare_exchange_strong(&slots[i].state, &expected, SLOT_BUSY)) {
       memcpy(slots[i].path, path, n + 1);
       slots[i].lock_fd = lock_fd;
+      slots[i].is_dir = is_dir;
       atomic_store(&slots[i].state, SLOT_LIVE);
       return i;
     }
   }
   return -1;
 }
+
+static int temp_register(const char *path, int lock_fd) { return temp_register_as(path, lock_fd, 0); }
 
 /* Forgets slot i (the file was renamed or removed). If a signal handler has taken the slot,
  * the process is being killed: wait for it rather than reuse a path the handler reads. */
@@ -76,11 +80,29 @@ static void temp_unregister(int i) {
 void fhs_temp_cleanup_now(void) {
   for (int i = 0; i < TEMP_SLOTS; i++) {
     int expected = SLOT_LIVE;
-    if (atomic_compare_exchange_strong(&slots[i].state, &expected, SLOT_CLEANING)) unlink(slots[i].path);
+    if (!slots[i].is_dir && atomic_compare_exchange_strong(&slots[i].state, &expected, SLOT_CLEANING))
+      unlink(slots[i].path);
+  }
+  /* directories last, newest first (a directory made inside another one goes before it) */
+  for (int i = TEMP_SLOTS - 1; i >= 0; i--) {
+    int expected = SLOT_LIVE;
+    if (slots[i].is_dir && atomic_compare_exchange_strong(&slots[i].state, &expected, SLOT_CLEANING))
+      rmdir(slots[i].path);
   }
 }
 
+int fhs_temp_register_created(const char *path, int is_dir) { return temp_register_as(path, -1, is_dir); }
+
+void fhs_temp_forget(int handle) { temp_unregister(handle); }
+
+static atomic_int deferring;  /* depth of fhs_signal_defer_begin */
+static atomic_int pending_sig; /* a signal that came while deferring */
+
 static void on_fatal_signal(int sig) {
+  if (atomic_load(&deferring) > 0) {
+    atomic_store(&pending_sig, sig); /* acted on by fhs_signal_defer_end */
+    return;
+  }
   int expected = 0;
   if (atomic_compare_exchange_strong(&cleaning, &expected, 1)) {
     fhs_temp_cleanup_now();
@@ -127,6 +149,15 @@ int fhs_signal_cleanup_install(void) {
   sigemptyset(&ign.sa_mask);
   if (sigaction(SIGXFSZ, &ign, NULL) != 0) rc = -1;
   return rc;
+}
+
+void fhs_signal_defer_begin(void) { atomic_fetch_add(&deferring, 1); }
+
+void fhs_signal_defer_end(void) {
+  if (atomic_fetch_sub(&deferring, 1) == 1) {
+    int sig = atomic_exchange(&pending_sig, 0);
+    if (sig) raise(sig); /* the handler runs again, now to clean up and die */
+  }
 }
 
 /* ---------- naming, and leftovers of killed writers ---------- */
@@ -406,4 +437,11 @@ void fhs_atomic_abort(fhs_atomic_file *af) {
     fclose(af->fp);
   }
   release(af);
+}
+
+int fhs_temp_rename(const char *tmp, const char *target, fhs_error *err) {
+  if (rename(tmp, target) != 0) return fhs_error_set(err, "%s: cannot rename into place: %s", target, strerror(errno));
+  if (sync_dir(target) != 0)
+    return fhs_error_set(err, "%s: written, but syncing its directory failed: %s", target, strerror(errno));
+  return 0;
 }

@@ -104,6 +104,22 @@ void fhs_temp_release(const char *path);
 /* Rewrites err so that it names target where it named the placeholder tmp: a writer given
  * the placeholder's name reports errors about the file the user asked for. */
 void fhs_temp_error_name(fhs_error *err, const char *tmp, const char *target);
+/* Renames a placeholder (written and synced by its writer) over target, then fsyncs the
+ * directory so the rename survives a power cut. Errors name target. */
+int fhs_temp_rename(const char *tmp, const char *target, fhs_error *err);
+/* A section that a SIGINT/SIGTERM/SIGHUP must not cut in two (e.g. charging the ledger, then
+ * renaming the release into place): the handler only notes a signal arriving inside, and
+ * the outermost end acts on it (removes temporary files, dies of the signal). Nests; SIGKILL
+ * cannot be deferred. */
+void fhs_signal_defer_begin(void);
+void fhs_signal_defer_end(void);
+/* Registers a file or an (empty once its files are gone) directory a command created and
+ * that a signal should take away with it, e.g. the keys of a run that released nothing yet.
+ * Returns a handle for fhs_temp_forget, or -1 (not registered). Directories are removed with
+ * rmdir after every file, newest registration first. */
+int fhs_temp_register_created(const char *path, int is_dir);
+/* The registered path is to stay now (the command got far enough): drop the registration. */
+void fhs_temp_forget(int handle);
 /* Installs handlers for SIGINT, SIGTERM and SIGHUP (each left alone if it is ignored) that
  * unlink every registered temporary file and then die of the same signal with its default
  * action; also ignores SIGXFSZ, so a file size limit makes writes fail with EFBIG, reported
