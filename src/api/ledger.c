@@ -53,6 +53,32 @@ static int make_dirs(const char *path) {
   return rc;
 }
 
+/* Writes a fresh key to path.XXXXXX (0600, synced), then links it to path. *created is 1 when
+ * this call's key became the owner key; 0 when another process's link won (EEXIST). */
+static fhs_status create_owner_key(const char *path, uint8_t key[OWNER_KEY_BYTES], int *created) {
+  size_t n = strlen(path) + 8;
+  char *tmp = malloc(n);
+  if (!tmp) return api_fail(FHS_ERR_NOMEM, "out of memory");
+  snprintf(tmp, n, "%s.XXXXXX", path);
+  int fd = mkstemp(tmp);
+  fhs_status s = FHS_OK;
+  if (fd < 0) {
+    s = api_fail(FHS_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
+  } else {
+    randombytes_buf(key, OWNER_KEY_BYTES);
+    if (fchmod(fd, 0600) != 0 || write(fd, key, OWNER_KEY_BYTES) != OWNER_KEY_BYTES || fsync(fd) != 0)
+      s = api_fail(FHS_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
+    close(fd);
+    if (s == FHS_OK && link(tmp, path) == 0)
+      *created = 1;
+    else if (s == FHS_OK && errno != EEXIST)
+      s = api_fail(FHS_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
+    unlink(tmp);
+  }
+  free(tmp);
+  return s;
+}
+
 /* Reads home/owner.key, creating it (O_EXCL, 0600) on first use; a concurrent creator wins and
  * the loser reads its key. */
 static fhs_status owner_key(uint8_t key[OWNER_KEY_BYTES]) {
@@ -73,25 +99,16 @@ static fhs_status owner_key(uint8_t key[OWNER_KEY_BYTES]) {
   free(home);
   fhs_status s = FHS_OK;
   if (sodium_init() < 0) s = api_fail(FHS_ERR_INTERNAL, "libsodium failed to initialise");
-  int fd = s == FHS_OK ? open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600) : -1;
-  if (fd >= 0) {
-    /* written under a temporary name first would be cleaner, but O_EXCL plus a full write
-     * and fsync before anyone can read a short file is what the readers check below */
-    randombytes_buf(key, OWNER_KEY_BYTES);
-    if (write(fd, key, OWNER_KEY_BYTES) != OWNER_KEY_BYTES || fsync(fd) != 0)
-      s = api_fail(FHS_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
-    close(fd);
-  } else if (s == FHS_OK) {
+  /* created whole under a temporary name, then link()ed into place: no reader ever sees a
+   * short key, a crash leaves no key or a whole one, and of two concurrent creators the
+   * first link wins and the other reads its key */
+  int created = 0;
+  if (s == FHS_OK && access(path, F_OK) != 0) s = create_owner_key(path, key, &created);
+  if (s == FHS_OK && !created) { /* it existed, or another process's link won */
     uint8_t *buf = NULL;
     size_t len = 0;
     fhs_error err = {{0}};
-    for (int tries = 0; tries < 50; tries++) { /* a creator may be between open and write */
-      free(buf);
-      buf = NULL;
-      if (api_read_file(path, &buf, &len, &err) != 0) break;
-      if (len == OWNER_KEY_BYTES) break;
-      usleep(10000);
-    }
+    api_read_file(path, &buf, &len, &err);
     if (!buf)
       s = api_fail_err(&err);
     else if (len != OWNER_KEY_BYTES)

@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "api_internal.h"
 #include "discover.h"
@@ -148,8 +149,8 @@ static json_t *privacy_entry(const fhs_synthesizer *m) {
 /* OUT.manifest.json, published beside the synthetic rows: versions, parameters, seed, the
  * output's hash, privacy spent. Nothing computed from the exact data: no input or schema hash
  * (anyone who knows all rows but one could test the last one against it), no exact count. */
-static int write_manifest(const fhs_synthesizer *m, uint64_t rows, uint64_t seed, const char *out, const run_facts *run,
-                          fhs_error *err) {
+static int write_manifest(const fhs_synthesizer *m, uint64_t rows, uint64_t seed, const char *out, const char *content,
+                          const run_facts *run, fhs_error *err) {
   char when[32], seedtxt[24];
   time_t now = time(NULL);
   strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
@@ -157,7 +158,7 @@ static int write_manifest(const fhs_synthesizer *m, uint64_t rows, uint64_t seed
   json_t *priv = privacy_entry(m);
   char hex[65];
   json_t *files = json_object();
-  if (hash_file(out, hex) == 0) json_object_set_new(files, "output", json_pack("{s:s, s:s}", "path", out, "blake2b_256", hex));
+  if (hash_file(content, hex) == 0) json_object_set_new(files, "output", json_pack("{s:s, s:s}", "path", out, "blake2b_256", hex));
   json_t *root = json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:o, s:o}", "format", "fhesynth-manifest",
                            "version", 1, "fhesynth_version", FHS_VERSION, "libsodium_version", sodium_version_string(),
                            "jansson_version", JANSSON_VERSION, "created", when, "command", run ? "run" : "synthesize",
@@ -196,13 +197,25 @@ static fhs_status sample_to(const fhs_synthesizer *m, uint64_t rows, uint64_t se
   fhs_table table;
   memset(&table, 0, sizeof table);
   int rc = fhs_synth_sample(m->model, rows, seed, &table, &err);
-  if (rc == 0) rc = fhs_table_write(&table, out, &err);
-  fhs_table_free(&table);
-  /* an output without its manifest can't be audited: both or neither */
-  if (rc == 0 && write_manifest(m, rows, seed, out, run, &err) != 0) {
-    remove(out);
+  /* an output without its manifest can't be audited: the rows go to a temporary name, the
+   * manifest (hashing them) is written, then the rows are renamed into place, with signals
+   * held off in between; a kill -9 there leaves at worst a manifest without its output */
+  char *tmp = rc == 0 ? fhs_temp_create(out) : NULL;
+  if (rc == 0 && !tmp) rc = fhs_error_set(&err, "%s: cannot create a file in its directory: %s", out, strerror(errno));
+  if (rc == 0 && fhs_table_write_as(&table, tmp, out, &err) != 0) {
+    fhs_temp_error_name(&err, tmp, out);
     rc = -1;
   }
+  fhs_table_free(&table);
+  fhs_signal_defer_begin();
+  if (rc == 0) rc = write_manifest(m, rows, seed, out, tmp, run, &err);
+  if (rc == 0) rc = fhs_temp_rename(tmp, out, &err);
+  if (tmp) {
+    if (rc != 0) unlink(tmp);
+    fhs_temp_release(tmp);
+  }
+  fhs_signal_defer_end();
+  free(tmp);
   return rc == 0 ? FHS_OK : api_fail_err(&err);
 }
 

@@ -275,12 +275,17 @@ char *fhs_temp_create(const char *target) {
   clean_stale(target);
   char *tmp = temp_template(target);
   if (!tmp) return NULL;
+  /* a signal between creating the file and registering it would leave it behind */
+  fhs_signal_defer_begin();
   int fd = create_locked(tmp);
+  if (fd >= 0 && temp_register(tmp, fd) < 0) close(fd); /* unregistered: at least it is not kept open */
+  int e = errno;
+  fhs_signal_defer_end();
   if (fd < 0) {
     free(tmp);
+    errno = e;
     return NULL;
   }
-  if (temp_register(tmp, fd) < 0) close(fd); /* unregistered: at least it is not kept open */
   return tmp;
 }
 
@@ -343,13 +348,15 @@ int fhs_atomic_open(fhs_atomic_file *af, const char *target, fhs_error *err) {
     return fhs_error_set(err, "%s: out of memory", target);
   }
   clean_stale(target);
+  fhs_signal_defer_begin(); /* created and registered as one step, for the signal handler */
   int fd = create_locked(af->tmp);
+  int e0 = errno;
+  if (fd >= 0) af->slot = temp_register(af->tmp, -1);
+  fhs_signal_defer_end();
   if (fd < 0) {
-    int e = errno;
     release(af);
-    return fhs_error_set(err, "%s: cannot create a file in its directory: %s", target, strerror(e));
+    return fhs_error_set(err, "%s: cannot create a file in its directory: %s", target, strerror(e0));
   }
-  af->slot = temp_register(af->tmp, -1);
   af->fp = fdopen(fd, "wb");
   if (!af->fp) {
     int e = errno;

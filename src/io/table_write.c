@@ -55,7 +55,11 @@ static const char *extension(const char *path) {
 }
 
 int fhs_table_write(const fhs_table *t, const char *path, fhs_error *err) {
-  const char *ext = extension(path);
+  return fhs_table_write_as(t, path, path, err);
+}
+
+int fhs_table_write_as(const fhs_table *t, const char *path, const char *format_of, fhs_error *err) {
+  const char *ext = extension(format_of);
   if (!strcasecmp(ext, "csv")) return fhs_csv_write(t, path, err);
   if (!strcasecmp(ext, "jsonl") || !strcasecmp(ext, "ndjson")) return fhs_jsonl_write(t, path, err);
   if (!strcasecmp(ext, "parquet")) return fhs_parquet_write(t, path, NULL, err);

@@ -27,6 +27,9 @@
 int fhs_table_check(const fhs_table *t, const char *where, fhs_error *err);
 
 int fhs_table_write(const fhs_table *t, const char *path, fhs_error *err);
+/* The same into path, in the format format_of's extension names (path may be a temporary
+ * name without one). */
+int fhs_table_write_as(const fhs_table *t, const char *path, const char *format_of, fhs_error *err);
 int fhs_csv_write(const fhs_table *t, const char *path, fhs_error *err);
 int fhs_jsonl_write(const fhs_table *t, const char *path, fhs_error *err);
 /* fhs_parquet_write is declared in parquet.h. */
