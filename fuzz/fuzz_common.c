@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "rows.h"
+
 #define MAX_FILES 8
 static struct {
   char ext[16];
@@ -137,4 +139,22 @@ int fuzz_small_secret_key(const fhs_context *ctx, fhs_secret_key *sk) {
   fuzz_deterministic_random(0);
   if (rc) fprintf(stderr, "fuzz: secret key: %s\n", err.msg);
   return rc;
+}
+
+void fuzz_rows(const char *path) {
+  fhs_error err = {{0}};
+  fhs_rows *r = fhs_rows_open(path, &err);
+  if (!r) return;
+  size_t cols = fhs_rows_n_columns(r);
+  for (size_t i = 0; i < cols; i++) (void)fhs_rows_column_index(r, fhs_rows_column_name(r, i));
+  const fhs_csv_field *f;
+  uint64_t line = 0;
+  char where[256];
+  while (fhs_rows_next(r, &f, &line, &err) == 1) {
+    size_t total = 0;
+    for (size_t i = 0; i < cols; i++) total += f[i].len + (f[i].ptr[f[i].len] == 0);
+    if (total == (size_t)-1) abort();
+    fhs_rows_where(r, line, where, sizeof where);
+  }
+  fhs_rows_close(r);
 }

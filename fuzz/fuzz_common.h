@@ -15,6 +15,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  * returns its path (static storage, same path on every call with the same ext). Aborts on
  * I/O failure: that is a bug of the harness, not of the parser. */
 const char *fuzz_write(const char *ext, const uint8_t *data, size_t size);
+/* Reads the table at path through fhs_rows (CSV or Parquet by extension) to the end, touching
+ * every field and every row's location text, as encrypt and evaluate read an input. */
+void fuzz_rows(const char *path);
 /* A path for an output file the target makes (removed at exit). */
 const char *fuzz_out_path(const char *ext);
 /* BLAKE2b-256 of buf[0..len) into out. */

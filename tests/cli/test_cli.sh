@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+CHECKS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/checks.sh # before any cd
 # Command-line tests for fhesynth (DESIGN.md section 9, issue 4's list).
 #
 # usage: test_cli.sh PATH/TO/fhesynth [SOURCE_DIR]
@@ -28,19 +29,8 @@ mkdir out                      # failing runs write (or rather must not write) h
 mkdir D D1 D8 DH D3 DP         # one directory per successful pipeline
 export LC_ALL=C
 
-PASS=0
-FAILED=0
-ok() { echo "ok   $1"; PASS=$((PASS + 1)); }
-bad() {
-  echo "FAIL $1: $2"
-  FAILED=$((FAILED + 1))
-}
-# check NAME COMMAND...: ok when COMMAND (a shell test) succeeds
-check() {
-  local name=$1
-  shift
-  if "$@"; then ok "$name"; else bad "$name" "check failed: $*"; fi
-}
+# PASS/FAILED, ok, bad, check
+source "$CHECKS"
 show_err() { head -c 600 "$T/stderr" | tr '\n' '|'; }
 
 # runs NAME CMD...: the command must exit 0

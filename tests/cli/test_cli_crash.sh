@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+CHECKS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/checks.sh # before any cd
 # Crash safety and faults (issue 12, sections 3 and 9).
 #
 # usage: test_cli_crash.sh PATH/TO/fhesynth [SOURCE_DIR] [ITERATIONS]
@@ -40,18 +41,8 @@ export LC_ALL=C FHESYNTH_HOME="$T/home" HOME="$T/home"
 # fhesynth (like any well-behaved tool) keeps an ignored SIGINT ignored
 set -m
 
-PASS=0
-FAILED=0
-ok() { echo "ok   $1"; PASS=$((PASS + 1)); }
-bad() {
-  echo "FAIL $1: $2"
-  FAILED=$((FAILED + 1))
-}
-check() {
-  local name=$1
-  shift
-  if "$@"; then ok "$name"; else bad "$name" "check failed: $*"; fi
-}
+# PASS/FAILED, ok, bad, check
+source "$CHECKS"
 echo "# seed $SEED, $ITER iterations per command and signal"
 
 ms_now() { echo $(($(date +%s%N) / 1000000)); }
@@ -342,6 +333,9 @@ if [[ $(id -u) -eq 0 ]]; then
     cp -r K Locked/K
     chown -R nobody Locked/K
     chmod o+rx "$T" && chmod o+r small.csv S.json
+    # the build tree may sit in a directory nobody cannot enter (CI's private copy): a copy of
+    # the binary they can run
+    cp "$BIN" Locked/fhesynth && chmod 755 Locked/fhesynth
   else
     echo "# skip: unreadable input (root reads any file, and setpriv or user nobody is missing)"
   fi
@@ -350,7 +344,9 @@ if [[ $(id -u) -ne 0 || ${#AS[@]} -gt 0 ]]; then
   cp small.csv Locked/in.csv
   chmod 000 Locked/in.csv
   [[ ${#AS[@]} -gt 0 ]] || cp -r K Locked/K
-  "${AS[@]}" "$BIN" encrypt Locked/in.csv --keys Locked/K --schema S.json --out Locked/U.fhe >/dev/null 2>"$T/err.log"
+  LBIN=$BIN
+  [[ -x Locked/fhesynth ]] && LBIN=$T/Locked/fhesynth
+  "${AS[@]}" "$LBIN" encrypt Locked/in.csv --keys Locked/K --schema S.json --out Locked/U.fhe >/dev/null 2>"$T/err.log"
   rc=$?
   check "unreadable input: exit 1, one line naming it, no output ($(head -c 100 "$T/err.log"))" \
     test "$rc" -eq 1 -a "$(wc -l <"$T/err.log")" -eq 1 -a ! -e Locked/U.fhe -a -z "$(tempfiles Locked)"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+CHECKS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/checks.sh # before any cd
 # `fhesynth decrypt --verify INPUT` against a malicious server (issue 11, "Tamper").
 #
 # usage: test_cli_verify.sh PATH/TO/fhesynth PATH/TO/test_stats_verify
@@ -22,18 +23,8 @@ trap 'rm -rf "$T"' EXIT
 cd "$T" || exit 1
 export LC_ALL=C FHESYNTH_HOME="$T/home" # ledgers of this test stay here
 
-PASS=0
-FAILED=0
-ok() { echo "ok   $1"; PASS=$((PASS + 1)); }
-bad() {
-  echo "FAIL $1: $2"
-  FAILED=$((FAILED + 1))
-}
-check() {
-  local name=$1
-  shift
-  if "$@"; then ok "$name"; else bad "$name" "check failed: $*"; fi
-}
+# PASS/FAILED, ok, bad, check
+source "$CHECKS"
 runs() {
   local name=$1
   shift
