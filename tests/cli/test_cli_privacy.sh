@@ -52,7 +52,9 @@ import json, sys
 schema, stats, manifest = (json.load(open(p)) for p in sys.argv[1:4])
 n = int(sys.argv[4])
 assert "rows" not in schema and "rows" not in stats, "an exact rows key"
-assert stats["rows_noisy"] != n, "the noisy total is exactly n"
+# a noisy total may hit n by chance (about 0.1% a run); it must not be n every time
+if stats["rows_noisy"] == n:
+    open(sys.argv[1] + ".hit_n", "w").close()
 assert stats["delta"] <= 1e-6 + 1e-18, "delta follows the data"
 assert schema["origin"] == "dp" and manifest["privacy"]["schema"] == "dp"
 assert manifest["privacy"]["differentially_private"] is True
@@ -69,7 +71,9 @@ EOF
 done
 check "the canary label appears in no published file over $runs runs" "[ $leaks -eq 0 ]"
 check "the synthetic range does not follow the outlier over $runs runs" "[ $range_leaks -eq 0 ]"
-check "no file holds the exact row count over $runs runs" "[ $n_leaks -eq 0 ]"
+hits=$(ls "$T"/wd*/SCHEMA.json.hit_n 2>/dev/null | wc -l)
+check "no file holds the exact row count over $runs runs (the noisy total hit n $hits times)" \
+  "[ $n_leaks -eq 0 ] && [ $hits -lt $runs ]"
 check "the manifest holds no hash of the input or schema over $runs runs" "[ $hash_leaks -eq 0 ]"
 # the common labels survive discovery
 check "common labels kept" "grep -q '\"green\"' '$T/wd1/SCHEMA.json' && grep -q '\"Pune\"' '$T/wd1/SCHEMA.json'"
