@@ -133,6 +133,7 @@ _PROTOTYPES = {
     "fhs_synthesizer_fit": (_STATUS, [c_void_p, c_char_p, P(c_void_p)]),
     "fhs_synthesizer_sample": (_STATUS, [c_void_p, c_uint64, c_uint64, c_char_p]),
     "fhs_synthesizer_model": (c_char_p, [c_void_p]),
+    "fhs_synthesizer_note": (c_char_p, [c_void_p]),
     "fhs_synthesizer_free": (None, [c_void_p]),
     # pipeline
     "fhs_run_options_init": (None, [P(RunOptions)]),

@@ -740,6 +740,11 @@ class Synthesizer(_Handle):
                 _native.call("fhs_synthesizer_fit", ns._handle(), model.encode(), ctypes.byref(ptr))
             super().__init__(ptr)
             self.model: str = _native.text(_native.load().fhs_synthesizer_model(ptr)) or model
+            # what the model did with statistics released for another plan (the CLI prints it)
+            self.note: Optional[str] = (_native.text(_native.load().fhs_synthesizer_note(ptr))
+                                        if _native.has("fhs_synthesizer_note") else None)
+            if self.note:
+                warnings.warn("fhesynth: %s" % self.note, UserWarning, stacklevel=2)
             self.rows: int = ns.rows
             self.schema: Dict[str, Any] = ns.schema
         finally:

@@ -341,3 +341,12 @@ def test_inspect(encrypted, keys):
     assert "encrypted dataset" in info["kind"] and info["columns"] == str(encrypted.columns)
     secret = fhesynth.inspect(keys.secret_key)
     assert secret["kind"] == "secret key"
+
+
+def test_synthesizer_notes_a_plan_mismatch(enc_stats, keys, tmp_path):
+    """Statistics released for another plan: the model says what it does with them."""
+    ns = fhesynth.decrypt(enc_stats, keys, epsilon=1.0, model="all2way", out=tmp_path / "a.json")
+    with pytest.warns(UserWarning, match="fhesynth"):
+        syn = fhesynth.Synthesizer(ns, "mst")
+    assert syn.note and len(syn.sample(20, seed=1)) == 20
+    syn.close()
