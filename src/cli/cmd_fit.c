@@ -6,10 +6,13 @@
 
 static const char USAGE[] =
     "usage: fhesynth fit DATA.fhe --eval-key eval.key --out STATS.fhe [--ways 1|2|3]\n"
-    "                    [--marginals \"0,1;2,3,4\"] [--memory MIB]\n"
+    "                    [--marginals \"0,1;2,3,4\"] [--memory MIB] [--max-minutes M | --force]\n"
     "  Server side: computes marginal counts on the ciphertexts (default: all 1- and 2-way) and\n"
     "  packs them into a small STATS.fhe. --marginals takes column numbers (the server never sees\n"
-    "  names); sub-marginals and all 1-way counts are always included. Refuses any secret key.\n";
+    "  names); sub-marginals and all 1-way counts are always included. Refuses any secret key.\n"
+    "  The work is estimated first from DATA.fhe's header (counts x blocks; printed when it is\n"
+    "  over 30 s); a fit\n"
+    "  estimated above --max-minutes (default 60) is refused unless --force.\n";
 
 /* The syntax of --marginals, checked before any file is opened: groups of 1 to 3 distinct
  * column numbers separated by ';', numbers by ','. Whether each column exists is judged from
@@ -41,7 +44,8 @@ static int marginals_syntax(const char *spec) {
 int cmd_fit(int argc, char **argv) {
   static const struct option opts[] = {{"eval-key", required_argument, 0, 'e'}, {"out", required_argument, 0, 'o'},
                                        {"ways", required_argument, 0, 'w'},     {"marginals", required_argument, 0, 'm'},
-                                       {"memory", required_argument, 0, 'M'},   CLI_COMMON_OPTIONS, {0, 0, 0, 0}};
+                                       {"memory", required_argument, 0, 'M'},   {"max-minutes", required_argument, 0, 'X'},
+                                       {"force", no_argument, 0, 'F'},          CLI_COMMON_OPTIONS, {0, 0, 0, 0}};
   const char *ek_path = NULL, *out = NULL;
   uint64_t ways = 2, memory = 1024;
   int ways_given = 0, c;
@@ -65,6 +69,11 @@ int cmd_fit(int argc, char **argv) {
         if (cli_parse_u64(optarg, &memory) != 0 || memory < 64)
           return cli_fail(FHS_EXIT_USAGE, "fit: --memory: expected MiB >= 64, got %s", optarg);
         break;
+      case 'X':
+        if (cli_parse_double(optarg, &fo.max_minutes) != 0 || !(fo.max_minutes > 0) || fo.max_minutes > 1e6)
+          return cli_fail(FHS_EXIT_USAGE, "fit: --max-minutes: expected minutes in (0, 1e6], got %s", optarg);
+        break;
+      case 'F': fo.force = 1; break;
       case 'h': fputs(USAGE, stdout); return FHS_EXIT_OK;
       default: return cli_fail(FHS_EXIT_USAGE, "fit: unknown or incomplete option %s (see --help)", cli_bad_option(argc, argv));
     }
@@ -86,6 +95,13 @@ int cmd_fit(int argc, char **argv) {
   double t0 = cli_now();
   fhs_status s = fhs_keys_open_eval(ek_path, &ek);
   if (s == FHS_OK) s = fhs_dataset_open(argv[optind], &ds);
+  uint64_t counts = 0;
+  double est = 0;
+  if (s == FHS_OK) s = fhs_dataset_fit_estimate(ds, &fo, &counts, &est);
+  /* only a long job gets the line: a short one's stderr stays the error alone when it fails */
+  if (s == FHS_OK && !common.quiet && est >= 30)
+    fprintf(stderr, "fit: %llu counts on ciphertexts, estimated %.0f min on 2 cores\n", (unsigned long long)counts,
+            est / 60);
   if (s == FHS_OK) s = fhs_dataset_fit(ds, ek, out, &fo, &es);
   cli_progress_done(&prog);
   if (s == FHS_OK && !common.quiet)

@@ -296,6 +296,10 @@ fails "encrypt into a missing directory" 1 'nodir/D\.fhe' "nodir/D.fhe" \
   "$BIN" encrypt main.csv --keys K --out nodir/D.fhe
 fails "encrypt with a missing key directory" 1 'nokeys/secret\.key' "out/k.fhe:out/SCHEMA.json" \
   "$BIN" encrypt main.csv --keys nokeys --out out/k.fhe
+fails "fit estimated above --max-minutes is refused before any work (issue 12)" 2 'D/DATA\.fhe: fit would compute [0-9]+ counts.*limit' \
+  "out/x.fhe" "$BIN" fit D/DATA.fhe --eval-key K/eval.key --out out/x.fhe --max-minutes 0.00001
+fails "fit --max-minutes must be positive" 2 'max-minutes' "out/x.fhe" \
+  "$BIN" fit D/DATA.fhe --eval-key K/eval.key --out out/x.fhe --max-minutes 0
 fails "encrypt without --keys" 2 'encrypt.*--keys' "out/u.fhe" "$BIN" encrypt main.csv --out out/u.fhe
 fails "encrypt without --out" 2 'encrypt.*--out' "" "$BIN" encrypt main.csv --keys K
 fails "encrypt without INPUT" 2 'encrypt.*INPUT' "out/u.fhe" "$BIN" encrypt --keys K --out out/u.fhe
