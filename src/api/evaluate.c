@@ -22,7 +22,9 @@ static void print_risk(FILE *o, const char *name, const fhs_eval_risk *r) {
 
 static void print_fidelity(FILE *o, const fhs_eval_result *r) {
   const fhs_eval_fidelity *f = &r->fid;
-  fprintf(o, "rows: real %zu, synthetic %zu, holdout %zu\n", r->n_real, r->n_syn, r->n_hold);
+  /* real counts rounded, as in the report: no exact row count in what evaluate prints */
+  fprintf(o, "rows: real about %zu, synthetic %zu, holdout about %zu\n", fhs_eval_about(r->n_real), r->n_syn,
+          fhs_eval_about(r->n_hold));
   if (r->budget_known && r->exact) fprintf(o, "privacy budget: none (exact statistics, no DP)\n");
   else if (r->budget_known) fprintf(o, "privacy budget: epsilon %g, delta %g\n", r->epsilon, r->delta);
   else fprintf(o, "privacy budget: unknown (give the STATS.json or manifest)\n");

@@ -128,9 +128,6 @@ typedef struct {
 typedef enum { FHS_ORIGIN_EXACT = 0, FHS_ORIGIN_PUBLIC = 1, FHS_ORIGIN_DP = 2 } fhs_schema_origin;
 
 typedef struct {
-  /* In memory only, never written or read: fhs_schema_infer still sets it and pipeline.c
-   * passes it as a progress hint. TODO(lead): drop with those two uses. */
-  uint64_t rows;
   fhs_schema_origin origin;
   double dp_rho;   /* origin DP: zCDP rho discovery spent */
   double dp_delta; /* origin DP: delta of the thresholds (approximate zCDP part) */

@@ -261,7 +261,6 @@ int fhs_schema_infer(const char *path, const fhs_infer_options *opts, fhs_schema
     out->n_columns = i + 1;
     rc = make_column(&st, &st.cols[i], fhs_rows_column_name(r, i), &out->columns[i], err);
   }
-  out->rows = rows;
   if (rc == 0) rc = fhs_schema_validate(out, path, err);
   free_state(&st);
   fhs_rows_close(r);

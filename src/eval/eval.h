@@ -208,4 +208,13 @@ int fhs_eval_write_report(const fhs_eval_result *r, const char *path, fhs_error 
 int fhs_eval_read_budget(const char *path, double *epsilon, double *delta, int *exact,
                          fhs_error *err);
 
+/* Counts of real rows as the report, METRICS.json and the summary show them: two significant
+ * digits, so that none of them holds an exact row count (issue 11); synthetic counts stay exact
+ * (they are public). */
+static inline size_t fhs_eval_about(size_t n) {
+  size_t unit = 1;
+  while (n / unit >= 100) unit *= 10;
+  return (n + unit / 2) / unit * unit;
+}
+
 #endif

@@ -64,8 +64,8 @@ static json_t *utility_json(const fhs_eval_result *r) {
   }
   return json_pack("{s:b, s:s, s:I, s:I, s:I, s:I, s:o}", "available", 1, "target",
                    r->schema.columns[u->target].name, "classes", (json_int_t)u->n_classes,
-                   "train_real_rows", (json_int_t)u->n_train_real, "train_synthetic_rows",
-                   (json_int_t)u->n_train_syn, "test_rows", (json_int_t)u->n_test, "models",
+                   "train_real_rows", (json_int_t)fhs_eval_about(u->n_train_real), "train_synthetic_rows",
+                   (json_int_t)u->n_train_syn, "test_rows", (json_int_t)fhs_eval_about(u->n_test), "models",
                    models);
 }
 
@@ -102,8 +102,8 @@ int fhs_eval_write_json(const fhs_eval_result *r, const char *path, fhs_error *e
                        : json_null();
   json_t *root = json_pack(
       "{s:s, s:i, s:{s:I, s:I, s:I}, s:o, s:o, s:o, s:o, s:{s:f, s:f, s:f, s:f, s:f}}", "format",
-      "fhesynth-metrics", "version", 1, "rows", "real", (json_int_t)r->n_real, "synthetic",
-      (json_int_t)r->n_syn, "holdout", (json_int_t)r->n_hold, "budget", budget, "fidelity",
+      "fhesynth-metrics", "version", 1, "rows", "real", (json_int_t)fhs_eval_about(r->n_real), "synthetic",
+      (json_int_t)r->n_syn, "holdout", (json_int_t)fhs_eval_about(r->n_hold), "budget", budget, "fidelity",
       fidelity_json(r), "utility", utility_json(r), "privacy", privacy_json(r), "seconds", "load",
       r->time.load, "fidelity", r->time.fidelity, "privacy_distance", r->time.privacy_distance,
       "privacy_anonymeter", r->time.privacy_anonymeter, "utility", r->time.utility);

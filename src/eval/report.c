@@ -67,14 +67,6 @@ static const char STYLE[] =
     "vertical-align:-1px}.heat{display:flex;flex-wrap:wrap;gap:14px}.heat .chart{flex:1 1 340px}"
     "p.note{color:#5b6475;max-width:900px}";
 
-/* Counts of real rows, as the page shows them: two significant digits, so that the page never
- * holds an exact row count (issue 11); synthetic counts stay exact, they are public. */
-static size_t about(size_t n) {
-  size_t unit = 1;
-  while (n / unit >= 100) unit *= 10;
-  return (n + unit / 2) / unit * unit;
-}
-
 /* ---------- summary ---------- */
 
 static const char *score_class(double score) {
@@ -316,7 +308,7 @@ static void utility_table(FILE *f, const fhs_eval_result *r) {
   fprintf(f, "</b> (%zu classes). Each model is trained on the real training rows (about %zu) and, "
              "separately, on the synthetic rows (%zu), then tested on the same holdout rows (about "
              "%zu). Synthetic data is useful when the second column is close to the first.</p>",
-          u->n_classes, about(u->n_train_real), u->n_train_syn, about(u->n_test));
+          u->n_classes, fhs_eval_about(u->n_train_real), u->n_train_syn, fhs_eval_about(u->n_test));
   fputs("<table id=\"utility\"><tr><th>model</th><th>score</th><th>trained on real</th>"
         "<th>trained on synthetic</th><th>difference</th></tr>", f);
   static const char *const names[3] = {"accuracy", "balanced accuracy", "AUC"};
@@ -415,7 +407,7 @@ static void page(FILE *f, const fhs_eval_result *r) {
         "privacy guarantee covers the synthetic rows and their manifest, not this report: do not "
         "publish it alongside them.</p>", f);
   fprintf(f, "<div class=\"sub\">fhesynth &middot; about %zu real rows, %zu synthetic rows, about %zu "
-             "holdout rows, %zu columns</div>", about(r->n_real), r->n_syn, about(r->n_hold), r->schema.n_columns);
+             "holdout rows, %zu columns</div>", fhs_eval_about(r->n_real), r->n_syn, fhs_eval_about(r->n_hold), r->schema.n_columns);
   summary_cards(f, r);
   fputs("<h2>Fidelity</h2>", f);
   fidelity_table(f, r);

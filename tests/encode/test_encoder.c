@@ -119,7 +119,7 @@ static void test_indicators(void) {
   double xb[] = {0, 10, 20, 30, 40, 50};
   fhs_column cols[2] = {{"x", FHS_COL_NUMERIC, xb, 6, NULL, 0, false},
                         {"color", FHS_COL_CATEGORICAL, NULL, 0, (char **)colors, 3, true}};
-  fhs_schema s = {.rows = rows, .n_columns = 2, .columns = cols};
+  fhs_schema s = {.n_columns = 2, .columns = cols};
   fhs_error err;
   CHECK(fhs_schema_validate(&s, "test", &err) == 0);
   fhs_csv_reader *r = fhs_csv_open(path, &err);

@@ -33,7 +33,7 @@ static void test_types(void) {
   char path[700];
   CHECK_MSG(infer_text(text, NULL, &s, &err, path) == 0, "%s", err.msg);
   if (!s.n_columns) return;
-  CHECK(s.rows == 4 && s.n_columns == 9);
+  CHECK(s.n_columns == 9);
   CHECK(col(&s, "int")->type == FHS_COL_NUMERIC && !col(&s, "int")->missing);
   CHECK(col(&s, "float")->type == FHS_COL_NUMERIC);
   CHECK(col(&s, "date")->type == FHS_COL_DATETIME);
@@ -149,7 +149,7 @@ static void test_roundtrip(void) {
   CHECK_MSG(fhs_schema_write(&s, path, &err) == 0, "%s", err.msg);
   fhs_schema t;
   CHECK_MSG(fhs_schema_read(path, &t, &err) == 0, "%s", err.msg);
-  CHECK(t.rows == 0 && t.origin == FHS_ORIGIN_PUBLIC && t.n_columns == 3); /* no row count in the file */
+  CHECK(t.origin == FHS_ORIGIN_PUBLIC && t.n_columns == 3);
   for (size_t i = 0; i < 3 && t.n_columns == 3; i++) {
     CHECK(strcmp(cols[i].name, t.columns[i].name) == 0);
     CHECK(cols[i].type == t.columns[i].type && cols[i].missing == t.columns[i].missing);
