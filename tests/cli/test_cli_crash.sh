@@ -6,7 +6,9 @@ CHECKS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/checks.sh # before any cd
 #
 # - Kill points: encrypt, fit, decrypt (charging a ledger), synthesize and run are killed at
 #   random moments (uniform over each command's measured duration), ITERATIONS times each
-#   (default 30; FHS_CRASH_SEED fixes the random sequence), first with SIGKILL, then with SIGINT.
+#   (default 30; fewer for a slow command, e.g. under a sanitizer: each loop aims at
+#   FHS_CRASH_LOOP_MS, default 25 s, with at least 6 kill points; FHS_CRASH_SEED fixes the random
+#   sequence), first with SIGKILL, then with SIGINT.
 #   After each kill: the output is absent, the old file unchanged, or complete (fhesynth inspect
 #   accepts it and its size is a complete run's; synthesize with a seed: byte-identical); the
 #   ledger parses (fhesynth budget accepts it) and gained at most one entry, and one whenever
@@ -104,6 +106,10 @@ kill_at() {
   wait "$pid" 2>/dev/null
   RC=$?
 }
+# iters NAME: kill points for NAME's loop. ITER at most, fewer when the command is slow (a sanitizer
+# build, a busy machine) so that each loop stays near FHS_CRASH_LOOP_MS (default 25 s); at least 6.
+LOOP_MS=${FHS_CRASH_LOOP_MS:-25000}
+iters() { local n=$((LOOP_MS * 10 / (${DUR[$1]} * 6 + 1))); ((n > ITER)) && n=$ITER; ((n < 6)) && n=6; echo $n; }
 delay() { echo $((RANDOM * 32768 + RANDOM)) | awk -v d="$1" '{ printf "%d", ($1 % 1000000) / 1000000 * d * 1.2 }'; }
 
 # status_ok SIG: the command finished (0) or died of the signal; anything else is a failure
@@ -121,14 +127,15 @@ temps_ok() {
 }
 
 crash_loop() { # crash_loop SIG: every command, ITER kill points each
-  local sig=$1 i ms why n_killed n_done
+  local sig=$1 i n ms why n_killed n_done
   local -a fails
 
   # encrypt: DATA.fhe is absent, the old one, or a complete new one
+  n=$(iters encrypt)
   mkdir -p "E$sig"
   fails=()
   n_killed=0 n_done=0
-  for ((i = 0; i < ITER; i++)); do
+  for ((i = 0; i < n; i++)); do
     if ((i % 2)); then cp ref/D.fhe "E$sig/D.fhe"; else rm -f "E$sig/D.fhe"; fi
     local old
     old=$([[ -e E$sig/D.fhe ]] && sha256sum <"E$sig/D.fhe")
@@ -144,14 +151,15 @@ crash_loop() { # crash_loop SIG: every command, ITER kill points each
     temps_ok "$sig" "E$sig" || why+=" temporary files: $(tempfiles "E$sig" | tr '\n' ' ')"
     [[ -z $why ]] || fails+=("at ${ms} ms:$why")
   done
-  if [[ ${#fails[@]} -eq 0 ]]; then ok "$sig encrypt: $ITER kill points ($n_killed killed, $n_done finished)"; else
-    bad "$sig encrypt" "${#fails[@]}/$ITER: ${fails[*]:0:3}"; fi
+  if [[ ${#fails[@]} -eq 0 ]]; then ok "$sig encrypt: $n kill points ($n_killed killed, $n_done finished)"; else
+    bad "$sig encrypt" "${#fails[@]}/$n: ${fails[*]:0:3}"; fi
 
   # fit: STATS.fhe likewise; a fit killed while reading leaves nothing
+  n=$(iters fit)
   mkdir -p "F$sig"
   fails=()
   n_killed=0 n_done=0
-  for ((i = 0; i < ITER; i++)); do
+  for ((i = 0; i < n; i++)); do
     if ((i % 2)); then cp ref/ST.fhe "F$sig/ST.fhe"; else rm -f "F$sig/ST.fhe"; fi
     local old
     old=$([[ -e F$sig/ST.fhe ]] && sha256sum <"F$sig/ST.fhe")
@@ -166,16 +174,17 @@ crash_loop() { # crash_loop SIG: every command, ITER kill points each
     temps_ok "$sig" "F$sig" || why+=" temporary files: $(tempfiles "F$sig" | tr '\n' ' ')"
     [[ -z $why ]] || fails+=("at ${ms} ms:$why")
   done
-  if [[ ${#fails[@]} -eq 0 ]]; then ok "$sig fit: $ITER kill points ($n_killed killed, $n_done finished)"; else
-    bad "$sig fit" "${#fails[@]}/$ITER: ${fails[*]:0:3}"; fi
+  if [[ ${#fails[@]} -eq 0 ]]; then ok "$sig fit: $n kill points ($n_killed killed, $n_done finished)"; else
+    bad "$sig fit" "${#fails[@]}/$n: ${fails[*]:0:3}"; fi
 
   # decrypt charging a ledger: one entry per release, none without one
+  n=$(iters decrypt)
   mkdir -p "C$sig"
   cp ref/L.json "C$sig/L.json"
   fails=()
   local succ=0 with_out=0 charged_only=0 before after
   n_killed=0
-  for ((i = 0; i < ITER; i++)); do
+  for ((i = 0; i < n; i++)); do
     rm -f "C$sig/ST.json"
     before=$(entries "C$sig/L.json" marginals)
     ms=$(delay "${DUR[decrypt]}")
@@ -208,15 +217,16 @@ crash_loop() { # crash_loop SIG: every command, ITER kill points each
   # kill -9 in that window can leave a charge without its release (over-counting, never under)
   [[ $sig == KILL || $charged_only -eq 0 ]] || fails+=("$charged_only interrupted decrypts charged the ledger without releasing")
   if [[ ${#fails[@]} -eq 0 ]]; then
-    ok "$sig decrypt + ledger: $ITER kill points ($n_killed killed; $total entries = $succ successes + $with_out killed after the release + $charged_only killed between charge and release)"
-  else bad "$sig decrypt + ledger" "${#fails[@]}/$ITER: ${fails[*]:0:3}"; fi
+    ok "$sig decrypt + ledger: $n kill points ($n_killed killed; $total entries = $succ successes + $with_out killed after the release + $charged_only killed between charge and release)"
+  else bad "$sig decrypt + ledger" "${#fails[@]}/$n: ${fails[*]:0:3}"; fi
 
   # synthesize with a seed: the output is absent or byte-identical to the reference
+  n=$(iters synthesize)
   mkdir -p "Y$sig"
   fails=()
   n_killed=0 n_done=0
   local orphan=0
-  for ((i = 0; i < ITER; i++)); do
+  for ((i = 0; i < n; i++)); do
     rm -f "Y$sig/syn.csv" "Y$sig/syn.csv.manifest.json"
     ms=$(delay "${DUR[synthesize]}")
     kill_at "$sig" "$ms" "$BIN" synthesize ref/ST.json --schema S.json --out "Y$sig/syn.csv" --seed 7 --rows 3000
@@ -230,15 +240,16 @@ crash_loop() { # crash_loop SIG: every command, ITER kill points each
     [[ -z $why ]] || fails+=("at ${ms} ms:$why")
   done
   if [[ ${#fails[@]} -eq 0 ]]; then
-    ok "$sig synthesize: $ITER kill points ($n_killed killed, $n_done finished; output without its manifest: $orphan)"
-  else bad "$sig synthesize" "${#fails[@]}/$ITER: ${fails[*]:0:3}"; fi
+    ok "$sig synthesize: $n kill points ($n_killed killed, $n_done finished; output without its manifest: $orphan)"
+  else bad "$sig synthesize" "${#fails[@]}/$n: ${fails[*]:0:3}"; fi
 
   # run: the synthetic table, the work directory's files and the ledger
+  n=$(iters run)
   mkdir -p "R$sig"
   cp ref/RL.json "R$sig/RL.json"
   fails=()
   n_killed=0 n_done=0
-  for ((i = 0; i < ITER; i++)); do
+  for ((i = 0; i < n; i++)); do
     rm -f "R$sig/R.csv" "R$sig/R.csv.manifest.json"
     before=$(entries "R$sig/RL.json" marginals)
     ms=$(delay "${DUR[run]}")
@@ -266,8 +277,8 @@ crash_loop() { # crash_loop SIG: every command, ITER kill points each
     temps_ok "$sig" "${dirs[@]}" || why+=" temporary files: $(tempfiles "${dirs[@]}" | tr '\n' ' ')"
     [[ -z $why ]] || fails+=("at ${ms} ms:$why")
   done
-  if [[ ${#fails[@]} -eq 0 ]]; then ok "$sig run: $ITER kill points ($n_killed killed, $n_done finished)"; else
-    bad "$sig run" "${#fails[@]}/$ITER: ${fails[*]:0:3}"; fi
+  if [[ ${#fails[@]} -eq 0 ]]; then ok "$sig run: $n kill points ($n_killed killed, $n_done finished)"; else
+    bad "$sig run" "${#fails[@]}/$n: ${fails[*]:0:3}"; fi
 }
 
 t0=$(ms_now)
