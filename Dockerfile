@@ -10,8 +10,9 @@
 # /opt/fhesynth (also a Python virtual environment); the run stage gets /opt/fhesynth and only
 # the runtime libraries it links to (found with ldd + dpkg -S in the build stage, so the list
 # follows the code), plus python3 and python3-pandas. It runs as the unprivileged user
-# fhesynth (uid 10001). scripts/container-check.sh rebuilds the run stage's root file system
-# with debootstrap and runs the split pipeline in it (no Docker engine needed).
+# fhesynth (uid 10001). scripts/container-check.sh builds it on a Docker engine (with a locally
+# debootstrapped base when no registry is reachable) and runs the README's commands and
+# compose.yaml.
 
 ARG DEBIAN_IMAGE=debian:bookworm-slim
 
