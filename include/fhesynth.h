@@ -90,7 +90,8 @@ typedef struct {
   void *progress_user;
   /* DP domain discovery (no schema): its zCDP budget and the probability that a label held
    * by one person is kept; 0 = the defaults (10% of the rho of epsilon 1 at delta 1e-6, and
-   * 1e-7). Charged to the dataset's ledger before the data is read. */
+   * 1e-7). Checked against the dataset's ledger before the data is read, charged before any
+   * of its result leaves encrypt (a job refused by its work estimate spends nothing). */
   double discovery_rho;
   double discovery_delta;
   /* Learn the schema from the exact data (the old behaviour): not DP, prints a warning, and
@@ -105,6 +106,15 @@ typedef struct {
    * is read; the refined schema (origin "dp") goes to schema_out. Nothing is spent when no
    * column needs it. */
   double refine_rho;
+  /* The work is estimated once the schema is known, before anything is charged or encrypted
+   * (from the input's size and the domain): encrypting, and, when fit_ways is 1..3, fitting all
+   * fit_ways-way marginals afterwards (run sets 2). Above max_minutes (0 = 60) it is refused
+   * (FHS_ERR_INVALID) unless force. note, when set, gets the estimate of a job estimated at
+   * 30 s or more as one line (no newline), with progress_user. */
+  double max_minutes;
+  int force;
+  int fit_ways;
+  void (*note)(void *user, const char *line);
 } fhs_encrypt_options;
 void fhs_encrypt_options_init(fhs_encrypt_options *o);
 
@@ -278,6 +288,10 @@ typedef struct {
    * name of the stage that starts next ("encrypt", "fit", "decrypt", "synthesize", "report"),
    * so that a caller drawing a progress bar can clear it and relabel it. */
   void (*stage)(void *user, const char *line, const char *next);
+  /* encrypting and fitting are estimated before any of it is spent or done (the estimate is
+   * a stage line): above max_minutes (0 = 60) the run is refused unless force */
+  double max_minutes;
+  int force;
 } fhs_run_options;
 /* Share of run's zCDP budget spent on DP domain discovery when no schema is given, and the
  * share of its delta given to the label thresholds. */

@@ -54,12 +54,14 @@ class EncryptOptions(ctypes.Structure):
     _fields_ = [("schema", c_char_p), ("schema_out", c_char_p), ("bins", c_size_t),
                 ("progress", PROGRESS_CB), ("progress_user", c_void_p), ("discovery_rho", c_double),
                 ("discovery_delta", c_double), ("unsafe_exact_schema", c_int), ("ledger", c_char_p),
-                ("dataset_of", c_char_p), ("refine_rho", c_double), ("_spare", _SPARE)]
+                ("dataset_of", c_char_p), ("refine_rho", c_double), ("max_minutes", c_double),
+                ("force", c_int), ("fit_ways", c_int), ("note", c_void_p), ("_spare", _SPARE)]
 
 
 class FitOptions(ctypes.Structure):
     _fields_ = [("ways", c_int), ("marginals", c_char_p), ("memory_mib", c_size_t),
-                ("progress", PROGRESS_CB), ("progress_user", c_void_p), ("_spare", _SPARE)]
+                ("progress", PROGRESS_CB), ("progress_user", c_void_p), ("max_minutes", c_double),
+                ("force", c_int), ("_spare", _SPARE)]
 
 
 class DecryptOptions(ctypes.Structure):
@@ -80,7 +82,8 @@ class RunOptions(ctypes.Structure):
                 ("ring_degree", c_size_t), ("bins", c_size_t), ("report", c_char_p),
                 ("holdout_fraction", c_double), ("quiet", c_int), ("progress", PROGRESS_CB),
                 ("progress_user", c_void_p), ("schema", c_char_p), ("unsafe_exact_schema", c_int),
-                ("ledger", c_char_p), ("no_refine", c_int), ("_spare", _SPARE)]
+                ("ledger", c_char_p), ("no_refine", c_int), ("stage", c_void_p), ("max_minutes", c_double),
+                ("force", c_int), ("_spare", _SPARE)]
 
 
 P = ctypes.POINTER

@@ -86,6 +86,16 @@ def _positive(value: Any, name: str) -> float:
     return v
 
 
+def _limit_minutes(value: Any) -> float:
+    """max_minutes: None is the library's default (60); else minutes in (0, 1e6]."""
+    if value is None:
+        return 0.0
+    v = _positive(value, "max_minutes")
+    if v > 1e6:
+        raise ValueError("max_minutes: at most 1e6 (got %r)" % value)
+    return v
+
+
 def _str(value: Any, name: str) -> str:
     if not isinstance(value, str):
         raise TypeError("%s: expected a str, got %s" % (name, type(value).__name__))
@@ -298,7 +308,8 @@ def _cleanup(tmp: Iterable[str]) -> None:
 def encrypt(data: DataArg, keys: Union[Keys, PathLike], *, out: PathLike, schema: Optional[PathLike] = None,
             schema_out: Optional[PathLike] = None, bins: int = 16, progress: ProgressArg = False,
             discovery_epsilon: Optional[float] = None, unsafe_exact_schema: bool = False,
-            ledger: Optional[PathLike] = None) -> EncryptedDataset:
+            ledger: Optional[PathLike] = None, max_minutes: Optional[float] = None,
+            force: bool = False) -> EncryptedDataset:
     """Owner: encrypts a table into ``out`` (DATA.fhe).
 
     Args:
@@ -317,6 +328,9 @@ def encrypt(data: DataArg, keys: Union[Keys, PathLike], *, out: PathLike, schema
         unsafe_exact_schema: take the domain from the exact data (not DP; warns; recorded).
         ledger: the privacy ledger (default: the dataset's ledger in ``$FHESYNTH_HOME`` or
             ``~/.local/share/fhesynth/ledgers``).
+        max_minutes, force: encrypting is estimated once the domain is known (before
+            discovery is charged); an estimate above ``max_minutes`` (default 60) raises
+            ValueError unless ``force``.
 
     Returns an :class:`EncryptedDataset` whose ``schema`` is the schema file used.
     """
@@ -329,6 +343,8 @@ def encrypt(data: DataArg, keys: Union[Keys, PathLike], *, out: PathLike, schema
         bins_v = _int(bins, "bins", 1, 1024)
         _bool(unsafe_exact_schema, "unsafe_exact_schema")
         ledger_p = _opt_path(ledger, "ledger")
+        limit = _limit_minutes(max_minutes)
+        _bool(force, "force")
         disc_rho = 0.0
         if discovery_epsilon is not None:
             disc_rho = _rho_of(_positive(discovery_epsilon, "discovery_epsilon"), 9e-7)
@@ -344,6 +360,8 @@ def encrypt(data: DataArg, keys: Union[Keys, PathLike], *, out: PathLike, schema
             o.discovery_rho = disc_rho
             o.unsafe_exact_schema = int(bool(unsafe_exact_schema))
             o.ledger = _native.fs(ledger_p)
+            o.max_minutes = limit
+            o.force = int(bool(force))
             if pr.c_callback is not None:
                 o.progress = pr.c_callback
             ds = ctypes.c_void_p()
@@ -400,7 +418,7 @@ def _marginal_spec(marginals: Any) -> Optional[str]:
 
 def fit(data: Union[EncryptedDataset, PathLike], eval_key: Union[Keys, PathLike], *, out: Optional[PathLike] = None,
         ways: int = 2, marginals: Union[str, Sequence[Sequence[int]], None] = None, memory_mib: int = 1024,
-        progress: ProgressArg = False) -> EncryptedStats:
+        progress: ProgressArg = False, max_minutes: Optional[float] = None, force: bool = False) -> EncryptedStats:
     """Server: computes marginal counts on the ciphertexts of ``data`` into ``out``.
 
     Args:
@@ -417,6 +435,8 @@ def fit(data: Union[EncryptedDataset, PathLike], eval_key: Union[Keys, PathLike]
             overrides ``ways``. Sub-marginals and all 1-way counts are always included.
         memory_mib: bound on accumulators and cached ciphertexts (>= 64).
         progress: True for a bar on stderr, or a callable(done, total).
+        max_minutes, force: the fit is estimated from DATA.fhe's header first; above
+            ``max_minutes`` (default 60) it raises ValueError unless ``force``.
     """
     if isinstance(eval_key, Keys):
         ek_path = str(eval_key.eval_key)
@@ -433,6 +453,8 @@ def fit(data: Union[EncryptedDataset, PathLike], eval_key: Union[Keys, PathLike]
     ways_v = _int(ways, "ways", 1, 3)
     spec = _marginal_spec(marginals)
     mem = _int(memory_mib, "memory_mib", 64, 1 << 30)
+    limit = _limit_minutes(max_minutes)
+    _bool(force, "force")
     data_path = str(ds.path) if ds is not None else _path(data, "data")
     owned = None
     if out is not None:
@@ -455,6 +477,8 @@ def fit(data: Union[EncryptedDataset, PathLike], eval_key: Union[Keys, PathLike]
         o.ways = ways_v
         o.marginals = spec.encode() if spec is not None else None
         o.memory_mib = mem
+        o.max_minutes = limit
+        o.force = int(bool(force))
         st = ctypes.c_void_p()
         with Progress(progress, "fit") as pr:
             if pr.c_callback is not None:
@@ -960,7 +984,7 @@ def run(data: DataArg, *, epsilon: float = 1.0, delta: Optional[float] = None, m
         workdir: Optional[PathLike] = None, out: Optional[PathLike] = None, report: Optional[PathLike] = None,
         holdout_fraction: float = 0.2, progress: ProgressArg = False, verbose: bool = False,
         schema: Optional[PathLike] = None, unsafe_exact_schema: bool = False,
-        ledger: Optional[PathLike] = None) -> pd.DataFrame:
+        ledger: Optional[PathLike] = None, max_minutes: Optional[float] = None, force: bool = False) -> pd.DataFrame:
     """The whole pipeline locally: keygen (or reuse of ``workdir/keys``), encrypt, fit,
     decrypt with differential privacy (``epsilon``, ``delta``), synthesize.
 
@@ -981,6 +1005,9 @@ def run(data: DataArg, *, epsilon: float = 1.0, delta: Optional[float] = None, m
         report: HTML report path (needs the evaluation layer in libfhesynth); a random
             ``holdout_fraction`` of the rows is then kept out of training to score against.
         verbose: print the library's stage lines on stderr.
+        max_minutes, force: encrypting and fitting are estimated once the domain is known,
+            before anything is spent; above ``max_minutes`` (default 60) ValueError is raised
+            unless ``force``.
 
     Returns the synthetic DataFrame (dtypes as in :func:`synthesize`).
     """
@@ -1007,6 +1034,8 @@ def run(data: DataArg, *, epsilon: float = 1.0, delta: Optional[float] = None, m
     _bool(unsafe_exact_schema, "unsafe_exact_schema")
     schema_p = _opt_path(schema, "schema")
     ledger_p = _opt_path(ledger, "ledger")
+    limit = _limit_minutes(max_minutes)
+    _bool(force, "force")
     if schema_p is not None and unsafe_exact_schema:
         raise ValueError("schema: a given schema excludes unsafe_exact_schema")
     tmp: List[str] = []
@@ -1034,6 +1063,8 @@ def run(data: DataArg, *, epsilon: float = 1.0, delta: Optional[float] = None, m
         o.schema = _native.fs(schema_p)
         o.unsafe_exact_schema = int(bool(unsafe_exact_schema))
         o.ledger = _native.fs(ledger_p)
+        o.max_minutes = limit
+        o.force = int(bool(force))
         with Progress(progress, "run") as pr:
             if pr.c_callback is not None:
                 o.progress = pr.c_callback

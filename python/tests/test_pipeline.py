@@ -350,3 +350,26 @@ def test_synthesizer_notes_a_plan_mismatch(enc_stats, keys, tmp_path):
         syn = fhesynth.Synthesizer(ns, "mst")
     assert syn.note and len(syn.sample(20, seed=1)) == 20
     syn.close()
+
+
+def test_work_estimates_refuse_long_jobs(frame, keys, tmp_path, monkeypatch):
+    """encrypt, fit and run estimate their work up front: above max_minutes they raise before
+    anything is spent or written, unless force."""
+    monkeypatch.setenv("FHESYNTH_HOME", str(tmp_path / "home"))
+    small = frame[["age", "sex", "income"]]
+    with pytest.raises(ValueError, match=r"encrypting and fitting would take an estimated .* \(limit 1e-05\)"):
+        fhesynth.run(small, epsilon=1.0, seed=1, max_minutes=1e-5)
+    assert not (tmp_path / "home" / "ledgers").exists() or not list((tmp_path / "home" / "ledgers").iterdir())
+    with pytest.raises(ValueError, match="encrypting would take"):
+        fhesynth.encrypt(small, keys, out=tmp_path / "D.fhe", max_minutes=1e-5)
+    assert not (tmp_path / "D.fhe").exists()
+    # the exact domain: DP discovery on 300 rows keeps one bin a column, too little to refuse
+    ds = fhesynth.encrypt(small, keys, out=tmp_path / "D.fhe", max_minutes=1e-5, force=True,
+                          unsafe_exact_schema=True)
+    with pytest.raises(ValueError, match="fit would compute"):
+        fhesynth.fit(ds, keys, out=tmp_path / "S.fhe", max_minutes=1e-5)
+    assert not (tmp_path / "S.fhe").exists()
+    fhesynth.fit(ds, keys, out=tmp_path / "S.fhe", max_minutes=1e-5, force=True).close()
+    ds.close()
+    with pytest.raises(ValueError, match="max_minutes"):
+        fhesynth.run(small, max_minutes=0)

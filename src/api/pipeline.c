@@ -12,6 +12,7 @@
 
 #include "api_internal.h"
 #include "discover.h"
+#include "estimate.h"
 #include "dp.h"
 #include "rows.h"
 
@@ -90,7 +91,7 @@ static fhs_status exact_schema(const char *input, const fhs_encrypt_options *o, 
 
 /* DP domain discovery, charged to the ledger before the data is read. */
 static fhs_status dp_schema(const char *input, const fhs_encrypt_options *o, const uint8_t *id, const char *ledger,
-                            fhs_schema *schema) {
+                            size_t ring, fhs_schema *schema) {
   double dthr = o->discovery_delta > 0 ? o->discovery_delta : FHS_DEFAULT_DELTA / 10;
   double rho = o->discovery_rho > 0 ? o->discovery_rho : api_discovery_default_rho(dthr);
   if (!(dthr < 0.01) || !(rho > 0) || !isfinite(rho))
@@ -100,12 +101,18 @@ static fhs_status dp_schema(const char *input, const fhs_encrypt_options *o, con
   fhs_error err = {{0}};
   if (fhs_dp_epsilon_from_rho(rho, 9 * dthr, &eps, &err) != 0) return api_fail_err(&err);
   api_release r = {"discovery", "DP domain discovery (schema)", eps, 10 * dthr, rho, dthr, 0};
-  fhs_status s = api_ledger_charge(ledger, id, 0, 0, &r);
+  fhs_status s = api_ledger_precheck(ledger, id, rho, 10 * dthr, dthr);
   if (s != FHS_OK) return s;
-  /* discovery, then within-bin weights for the columns it leaves without (discover.h) */
+  /* discovery, then within-bin weights for the columns it leaves without (discover.h). The
+   * work estimate needs the domain, so the charge comes after discovery but before anything
+   * of it leaves this function: a job refused as too long spends nothing, and one killed in
+   * between has released nothing. */
   if (api_discover_refined(input, rho, dthr, o->bins, FHS_INFER_DEFAULT_MAX_CATEGORIES, schema, &err) != 0)
     return api_fail_err(&err);
-  return FHS_OK;
+  s = api_encrypt_work_check(input, schema, ring, o);
+  if (s == FHS_OK) s = api_ledger_charge(ledger, id, 0, 0, &r);
+  if (s != FHS_OK) fhs_schema_free(schema);
+  return s;
 }
 
 /* DP within-bin refinement of a given schema (refine.c), charged to the ledger before the data
@@ -127,16 +134,25 @@ static fhs_status refine_schema(const char *input, const fhs_encrypt_options *o,
 
 /* The schema to encrypt with: the user's public one (refined when asked), else learnt (DP, or
  * exact when asked). */
-static fhs_status choose_schema(const char *input, const fhs_encrypt_options *o, const uint8_t *id, fhs_schema *schema) {
+static fhs_status choose_schema(const char *input, const fhs_encrypt_options *o, const uint8_t *id, size_t ring,
+                                fhs_schema *schema) {
   fhs_error err = {{0}};
   if (o->schema && fhs_schema_read(o->schema, schema, &err) != 0) return api_fail_err(&err);
-  if (o->schema && !(o->refine_rho > 0)) return FHS_OK;
+  /* refinement keeps the domain: a given schema's work is known before anything is spent */
+  fhs_status s = o->schema ? api_encrypt_work_check(input, schema, ring, o) : FHS_OK;
+  if (s != FHS_OK || (o->schema && !(o->refine_rho > 0))) {
+    if (s != FHS_OK) fhs_schema_free(schema);
+    return s;
+  }
   char *ledger = NULL;
-  fhs_status s = api_ledger_path(id, o->ledger, &ledger);
+  s = api_ledger_path(id, o->ledger, &ledger);
   if (s == FHS_OK && o->schema)
     s = refine_schema(input, o, id, ledger, schema);
-  else if (s == FHS_OK)
-    s = o->unsafe_exact_schema ? exact_schema(input, o, schema) : dp_schema(input, o, id, ledger, schema);
+  else if (s == FHS_OK && o->unsafe_exact_schema) {
+    s = exact_schema(input, o, schema);
+    if (s == FHS_OK) s = api_encrypt_work_check(input, schema, ring, o);
+  } else if (s == FHS_OK)
+    s = dp_schema(input, o, id, ledger, ring, schema);
   free(ledger);
   if (s != FHS_OK) fhs_schema_free(schema);
   return s;
@@ -154,6 +170,9 @@ fhs_status fhs_dataset_encrypt(const char *input, const fhs_keys *keys, const ch
     return api_fail(FHS_ERR_INVALID, "encrypt: a given schema and unsafe_exact_schema exclude each other");
   if (opts->refine_rho < 0 || !isfinite(opts->refine_rho))
     return api_fail(FHS_ERR_INVALID, "encrypt: refine_rho must be 0 (none) or positive (got %g)", opts->refine_rho);
+  if (!(opts->max_minutes >= 0) || !isfinite(opts->max_minutes) || opts->fit_ways < 0 || opts->fit_ways > 3)
+    return api_fail(FHS_ERR_INVALID, "encrypt: max_minutes must be >= 0 and fit_ways 0..3 (got %g, %d)", opts->max_minutes,
+                    opts->fit_ways);
   /* a learnt schema, or a given one refined, is written out */
   int writes_schema = !opts->schema || opts->refine_rho > 0;
   fhs_status s = api_check_input(input);
@@ -174,7 +193,7 @@ fhs_status fhs_dataset_encrypt(const char *input, const fhs_keys *keys, const ch
   if (s == FHS_OK) s = api_dataset_id(opts->dataset_of ? opts->dataset_of : input, id);
   fhs_schema schema;
   memset(&schema, 0, sizeof schema);
-  if (s == FHS_OK) s = choose_schema(input, opts, id, &schema);
+  if (s == FHS_OK) s = choose_schema(input, opts, id, keys->sk.ctx->n, &schema);
   if (s != FHS_OK) {
     free(schema_out);
     return s;
@@ -243,23 +262,8 @@ void fhs_fit_options_init(fhs_fit_options *o) {
   o->memory_mib = 1024;
 }
 
-/* Measured on Adult (bench_stats): 15,515 counts over 6 blocks of 8192 rows in about 9 s on
- * 2 cores, i.e. about 0.1 ms per count and block; products of three cost about half more, and
- * a ring twice as large twice as much. An estimate, good to a factor of 2: it decides whether
- * a fit would run for hours, not how long it takes. */
-#define FIT_SECONDS_PER_COUNT_BLOCK 1e-4
-
 static double fit_seconds(const fhs_data_header *h, const fhs_marginal_list *list, uint64_t *counts) {
-  double s = 0;
-  *counts = 0;
-  for (size_t i = 0; i < list->count; i++) {
-    const fhs_marginal_spec *m = &list->m[i];
-    uint64_t c = m->n_cols == 1 ? h->domain[m->cols[0]] : 1;
-    for (size_t j = 0; m->n_cols > 1 && j < m->n_cols; j++) c *= h->domain[m->cols[j]] - 1;
-    *counts += c;
-    s += (double)c * (m->n_cols == 3 ? 1.5 : 1.0);
-  }
-  return s * (double)h->n_blocks * FIT_SECONDS_PER_COUNT_BLOCK * ((double)h->ring_degree / 8192.0);
+  return api_fit_seconds(h->domain, list, h->n_blocks, h->ring_degree, counts);
 }
 
 static fhs_status fit_list(const fhs_dataset *d, const fhs_fit_options *opts, fhs_marginal_list *list) {
@@ -306,7 +310,7 @@ fhs_status fhs_dataset_fit(const fhs_dataset *d, const fhs_keys *eval_keys, cons
   if ((s = fit_list(d, opts, &list)) != FHS_OK) return s;
   uint64_t counts = 0;
   double est = fit_seconds(fhs_data_header_of(d->reader), &list, &counts);
-  double limit = opts->max_minutes > 0 ? opts->max_minutes : 60;
+  double limit = api_max_minutes(opts->max_minutes);
   if (!opts->force && est > limit * 60) {
     fhs_marginal_list_free(&list);
     return api_fail(FHS_ERR_INVALID,

@@ -265,6 +265,28 @@ static void stage(const fhs_run_options *o, int n, const char *what, double t0) 
   else fprintf(stderr, "%s\n", line);
 }
 
+/* encrypt's progress and work estimate, relayed: the estimate becomes a line of run's (not a
+ * stage: the label stays "encrypt"), the progress goes to run's caller */
+typedef struct {
+  const fhs_run_options *o;
+  fhs_progress_cb progress;
+  void *progress_user;
+} run_note_ctx;
+
+static void run_progress_relay(void *user, uint64_t done, uint64_t total) {
+  const run_note_ctx *c = user;
+  c->progress(c->progress_user, done, total);
+}
+
+static void run_estimate_note(void *user, const char *line) {
+  const fhs_run_options *o = ((const run_note_ctx *)user)->o;
+  if (o->quiet) return;
+  char buf[400];
+  snprintf(buf, sizeof buf, "run: %s", line);
+  if (o->stage) o->stage(o->progress_user, buf, "encrypt");
+  else fprintf(stderr, "%s\n", buf);
+}
+
 static double now_s(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -357,14 +379,21 @@ static fhs_status run_pipeline(const char *input, const char *whole, const fhs_r
   eo.refine_rho = refine ? FHS_RUN_REFINE_SHARE * rho : 0;
   eo.discovery_delta = dthr;
   eo.dataset_of = whole;
-  eo.progress = o->progress;
-  eo.progress_user = o->progress_user;
+  eo.max_minutes = o->max_minutes;
+  eo.force = o->force;
+  eo.fit_ways = 2;
+  run_note_ctx nc = {o, o->progress, o->progress_user};
+  eo.progress = nc.progress ? run_progress_relay : NULL;
+  eo.progress_user = &nc;
+  eo.note = run_estimate_note;
   if (s == FHS_OK && (s = fhs_dataset_encrypt(input, keys, p->data, &eo, &ds)) == FHS_OK) stage(o, 2, "encrypt done", t0);
   t0 = now_s();
   fhs_fit_options fo;
   fhs_fit_options_init(&fo);
   fo.progress = o->progress;
   fo.progress_user = o->progress_user;
+  fo.max_minutes = o->max_minutes;
+  fo.force = o->force;
   if (s == FHS_OK && (s = fhs_dataset_fit(ds, keys, p->stats_fhe, &fo, &es)) == FHS_OK)
     stage(o, 3, "fit on ciphertexts done", t0);
   t0 = now_s();

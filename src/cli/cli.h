@@ -51,6 +51,8 @@ void cli_progress_init(cli_progress *p, const char *label, const cli_common *c);
 void cli_progress_cb(void *user, uint64_t done, uint64_t total);
 /* fhs_run_options.stage: clears the bar, prints line, and relabels the progress for next. */
 void cli_progress_stage(void *user, const char *line, const char *next);
+/* fhs_encrypt_options.note: clears the bar and prints "LABEL: line"; the progress goes on. */
+void cli_progress_note(void *user, const char *line);
 /* Stops the ticker and clears the bar (call before printing the command's result line). */
 void cli_progress_done(cli_progress *p);
 double cli_now(void);

@@ -8,13 +8,16 @@ static const char USAGE[] =
     "usage: fhesynth encrypt INPUT.(csv|parquet) --keys KEYDIR --out DATA.fhe [--schema SCHEMA.json]\n"
     "                        [--schema-out SCHEMA.json] [--bins K] [--passphrase-file FILE]\n"
     "                        [--discovery-epsilon E | --unsafe-exact-schema] [--ledger PATH]\n"
+    "                        [--max-minutes M | --force]\n"
     "  Encrypts the rows as indicator vectors under the secret key (seeded: half-size ciphertexts).\n"
     "  --schema: a public schema (fhesynth schema helps write one): the best choice. Without it the\n"
     "  domain is learnt with differential privacy (labels kept only when a noisy count passes a\n"
     "  threshold, bin edges from DP quantiles, numeric columns in at most K bins, default 16),\n"
     "  charged to the dataset's ledger (default: epsilon 0.1 at delta 1e-6), and written to\n"
     "  --schema-out (default: SCHEMA.json beside DATA.fhe). --unsafe-exact-schema takes the domain\n"
-    "  from the exact data (not DP; recorded). DATA.fhe holds domain sizes only.\n";
+    "  from the exact data (not DP; recorded). DATA.fhe holds domain sizes only.\n"
+    "  Encrypting is estimated once the domain is known (before discovery is charged); above\n"
+    "  --max-minutes (default 60) it is refused unless --force.\n";
 
 int cmd_encrypt(int argc, char **argv) {
   static const struct option opts[] = {{"keys", required_argument, 0, 'k'},   {"out", required_argument, 0, 'o'},
@@ -22,6 +25,7 @@ int cmd_encrypt(int argc, char **argv) {
                                        {"bins", required_argument, 0, 'b'},   {"passphrase-file", required_argument, 0, 'p'},
                                        {"discovery-epsilon", required_argument, 0, 'E'},
                                        {"unsafe-exact-schema", no_argument, 0, 'U'}, {"ledger", required_argument, 0, 'L'},
+                                       {"max-minutes", required_argument, 0, 'X'}, {"force", no_argument, 0, 'F'},
                                        CLI_COMMON_OPTIONS, {0, 0, 0, 0}};
   const char *keys_dir = NULL, *out = NULL, *pass = NULL;
   uint64_t bins = 16;
@@ -42,6 +46,11 @@ int cmd_encrypt(int argc, char **argv) {
       case 'p': pass = optarg; break;
       case 'U': eo.unsafe_exact_schema = 1; break;
       case 'L': eo.ledger = optarg; break;
+      case 'F': eo.force = 1; break;
+      case 'X':
+        if (cli_parse_double(optarg, &eo.max_minutes) != 0 || !(eo.max_minutes > 0) || eo.max_minutes > 1e6)
+          return cli_fail(FHS_EXIT_USAGE, "encrypt: --max-minutes: expected minutes in (0, 1e6], got %s", optarg);
+        break;
       case 'E':
         if (cli_parse_double(optarg, &disc_eps) != 0 || !(disc_eps >= FHS_EPSILON_MIN && disc_eps <= 100))
           return cli_fail(FHS_EXIT_USAGE, "encrypt: --discovery-epsilon must be in [%g, 100] (got %s)", FHS_EPSILON_MIN, optarg);
@@ -68,6 +77,7 @@ int cmd_encrypt(int argc, char **argv) {
   cli_progress_init(&prog, "encrypt", &common);
   eo.progress = cli_progress_cb;
   eo.progress_user = &prog;
+  if (!common.quiet) eo.note = cli_progress_note;
   fhs_keys *keys = NULL;
   fhs_dataset *ds = NULL;
   fhs_status s = fhs_keys_open(keys_dir, pass, &keys);

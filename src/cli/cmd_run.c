@@ -9,7 +9,7 @@ static const char USAGE[] =
     "                    [--epsilon E | --privacy high|medium|low] [--delta D] [--model M] [--seed S]\n"
     "                    [--workdir DIR] [--ring 8192|16384] [--bins K] [--report REPORT.html]\n"
     "                    [--holdout-fraction F] [--schema PUBLIC.json | --unsafe-exact-schema]\n"
-    "                    [--no-refine] [--ledger PATH]\n"
+    "                    [--no-refine] [--ledger PATH] [--max-minutes M | --force]\n"
     "  keygen, encrypt, fit (on ciphertexts), decrypt (with DP: epsilon 1, delta 1e-6 by default)\n"
     "  and synthesize, with a line per stage. The domain comes from --schema (public knowledge:\n"
     "  the best choice) or is learnt with DP from 10%% of the budget; with --schema, 5%% of the\n"
@@ -20,7 +20,9 @@ static const char USAGE[] =
     "  (keys/, DATA.fhe, STATS.fhe, STATS.json, SCHEMA.json) go to --workdir (default: OUT.work/).\n"
     "  --rows defaults to the noisy row count. A manifest is written beside the output. With --report, a random\n"
     "  --holdout-fraction (default 0.2) of the input is kept out of training and the synthetic\n"
-    "  data is scored against it (fidelity, utility, privacy) in a self-contained HTML report.\n";
+    "  data is scored against it (fidelity, utility, privacy) in a self-contained HTML report.\n"
+    "  Encrypting and fitting are estimated once the domain is known, before anything is spent;\n"
+    "  a run estimated above --max-minutes (default 60) is refused unless --force.\n";
 
 int cmd_run(int argc, char **argv) {
   static const struct option opts[] = {
@@ -30,7 +32,8 @@ int cmd_run(int argc, char **argv) {
       {"bins", required_argument, 0, 'b'},    {"report", required_argument, 0, 'T'},
       {"holdout-fraction", required_argument, 0, 'F'}, {"schema", required_argument, 0, 'C'},
       {"unsafe-exact-schema", no_argument, 0, 'U'},    {"ledger", required_argument, 0, 'L'},
-      {"no-refine", no_argument, 0, 'N'},              CLI_COMMON_OPTIONS,
+      {"no-refine", no_argument, 0, 'N'},              {"max-minutes", required_argument, 0, 'X'},
+      {"force", no_argument, 0, 'Z'},                  CLI_COMMON_OPTIONS,
       {0, 0, 0, 0}};
   const char *out = NULL;
   fhs_run_options o;
@@ -50,6 +53,11 @@ int cmd_run(int argc, char **argv) {
       case 'C': o.schema = optarg; break;
       case 'U': o.unsafe_exact_schema = 1; break;
       case 'N': o.no_refine = 1; break;
+      case 'Z': o.force = 1; break;
+      case 'X':
+        if (cli_parse_double(optarg, &o.max_minutes) != 0 || !(o.max_minutes > 0) || o.max_minutes > 1e6)
+          return cli_fail(FHS_EXIT_USAGE, "run: --max-minutes: expected minutes in (0, 1e6], got %s", optarg);
+        break;
       case 'L': o.ledger = optarg; break;
       case 'F':
         if (cli_parse_double(optarg, &o.holdout_fraction) != 0 || !(o.holdout_fraction > 0 && o.holdout_fraction < 1))

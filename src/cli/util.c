@@ -226,6 +226,15 @@ void cli_progress_stage(void *user, const char *line, const char *next) {
   progress_unlock(p);
 }
 
+void cli_progress_note(void *user, const char *line) {
+  cli_progress *p = user;
+  progress_lock(p);
+  clear_bar(p);
+  fprintf(stderr, "%s: %s\n", p->label, line);
+  fflush(stderr);
+  progress_unlock(p);
+}
+
 void cli_progress_done(cli_progress *p) {
   ticker *t = p->ticker;
   if (t) {

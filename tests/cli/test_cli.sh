@@ -300,6 +300,19 @@ fails "fit estimated above --max-minutes is refused before any work (issue 12)" 
   "out/x.fhe" "$BIN" fit D/DATA.fhe --eval-key K/eval.key --out out/x.fhe --max-minutes 0.00001
 fails "fit --max-minutes must be positive" 2 'max-minutes' "out/x.fhe" \
   "$BIN" fit D/DATA.fhe --eval-key K/eval.key --out out/x.fhe --max-minutes 0
+# encrypt and run estimate their work once the domain is known, before any budget is spent
+fails "encrypt estimated above --max-minutes is refused before discovery is charged (issue 12)" 2 \
+  'main\.csv: encrypting would take an estimated [0-9.]+ minutes \(limit 1e-05\)' "out/est.fhe:out/SCHEMA.json" \
+  "$BIN" encrypt main.csv --keys K --out out/est.fhe --ledger out/L_est.json --max-minutes 0.00001
+check "a refused encrypt left no ledger (discovery not charged)" test ! -e out/L_est.json
+fails "run estimated above --max-minutes is refused before anything is spent" 2 \
+  'main\.csv: encrypting and fitting would take an estimated [0-9.]+ minutes' "out/est.csv" \
+  "$BIN" run main.csv --out out/est.csv --ledger out/L_erun.json --max-minutes 0.00001 --quiet
+check "a refused run left no ledger and no work directory" test ! -e out/L_erun.json -a ! -e out/est.csv.work
+check "encrypt --force runs past --max-minutes" "$BIN" encrypt main.csv --keys K --out out/est.fhe \
+  --schema-out out/S_est.json --ledger out/L_est.json --max-minutes 0.00001 --force --quiet
+fails "encrypt --max-minutes must be positive" 2 'max-minutes' "out/x.fhe" \
+  "$BIN" encrypt main.csv --keys K --out out/x.fhe --max-minutes -1
 fails "encrypt without --keys" 2 'encrypt.*--keys' "out/u.fhe" "$BIN" encrypt main.csv --out out/u.fhe
 fails "encrypt without --out" 2 'encrypt.*--out' "" "$BIN" encrypt main.csv --keys K
 fails "encrypt without INPUT" 2 'encrypt.*INPUT' "out/u.fhe" "$BIN" encrypt --keys K --out out/u.fhe
